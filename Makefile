@@ -1,0 +1,63 @@
+# Silent Refresh: `make run` to try it, `make test` to prove it. `make help` lists all.
+
+PYTHON        ?= python3
+VENV          ?= .venv
+PY            := $(VENV)/bin/python
+FLASK         := $(VENV)/bin/flask --app backend
+BACKEND_PORT  ?= 5001
+FRONTEND_PORT ?= 8000
+export BACKEND_PORT FRONTEND_PORT
+
+.DEFAULT_GOAL := help
+.PHONY: help run demo test test-python test-js bench clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+# The virtual environment is built on first use and rebuilt when
+# pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: $(VENV)/.installed ## run the API on :5001 and the demo page on :8000 (Ctrl-C stops both)
+	@$(FLASK) init-db
+	@$(FLASK) create-user demo --password password --exist-ok
+	@echo ""
+	@echo "  Demo page:  http://127.0.0.1:$(FRONTEND_PORT)/$(if $(filter 5001,$(BACKEND_PORT)),,?api=http://127.0.0.1:$(BACKEND_PORT))"
+	@echo "  API:        http://127.0.0.1:$(BACKEND_PORT)/health"
+	@echo "  Log in as demo / password. Ctrl-C stops both servers."
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) -m http.server $(FRONTEND_PORT) --bind 127.0.0.1 --directory frontend >/dev/null 2>&1 & \
+	$(FLASK) run --host 127.0.0.1 --port $(BACKEND_PORT) & \
+	wait
+
+demo: ## `make run` with 20 s access tokens and a visible 800 ms refresh
+	@ACCESS_TOKEN_TTL=20 REFRESH_TOKEN_TTL=600 REFRESH_DELAY_MS=800 $(MAKE) --no-print-directory run
+
+test: test-js test-python ## run every test (says what it skipped and why)
+
+test-python: $(VENV)/.installed
+	$(PY) -m pytest
+
+test-js:
+	@if command -v node >/dev/null 2>&1; then \
+		node --test tests/js/; \
+	elif [ -n "$$SILENT_REFRESH_REQUIRE_ALL" ]; then \
+		echo "Node.js is required here (SILENT_REFRESH_REQUIRE_ALL is set)"; exit 1; \
+	else \
+		echo "SKIPPED: JavaScript client tests (no 'node' on PATH; install Node 20+)"; \
+	fi
+
+bench: $(VENV)/.installed ## measure the client queue and the server (ratios, one run)
+	node bench/client_queue.mjs
+
+clean: ## remove the virtual environment and caches (keeps the instance folder)
+	rm -rf $(VENV) .pytest_cache tests/screenshots
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
