@@ -1,0 +1,58 @@
+"""Silent Refresh backend: the application factory.
+
+    flask --app backend run --port 5001
+
+See docs/ for a tour; config.py lists every setting.
+"""
+
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import api, auth
+from .cli import register_commands
+from .config import load_config
+from .database import init_database, sqlite_engine_options
+from .errors import register_error_handlers
+from .extensions import cors, db, jwt, limiter
+from .hardening import init_hardening
+from .tokens import has_required_claims
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", sqlite_engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        # Behind N reverse proxies, take the client address and scheme from
+        # their X-Forwarded-* headers (and never trust more hops than that).
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    jwt.init_app(app)
+    jwt.token_verification_loader(has_required_claims)
+    limiter.init_app(app)
+    cors.init_app(
+        app,
+        origins=app.config["CORS_ORIGINS"],
+        supports_credentials=True,  # the refresh cookie must cross origins
+        allow_headers=["Authorization", "Content-Type", "X-CSRF-TOKEN"],
+        methods=["GET", "POST", "OPTIONS"],
+        max_age=600,
+    )
+    register_error_handlers(app)
+    init_hardening(app)
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(auth.bp)
+    register_commands(app)
+    init_database(app)
+    return app

@@ -1,0 +1,86 @@
+"""One JSON error shape for everything: {"error": "<code>", "message": "<text>"}.
+
+Clients switch on `error`; humans read `message`. No HTML error pages, no
+tracebacks, and every token problem is a 401 (flask-jwt-extended answers 422
+for some of them by default, which clients would not treat as "log in again").
+"""
+
+import jwt as pyjwt
+from flask import Flask, current_app, jsonify
+from flask_jwt_extended.exceptions import (
+    CSRFError,
+    JWTExtendedException,
+    NoAuthorizationError,
+    RevokedTokenError,
+)
+from werkzeug.exceptions import HTTPException
+
+
+class ApiError(Exception):
+    """Raise this anywhere in a view to answer with a JSON error."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status: int, code: str, message: str, response=None):
+    """Build (or rewrite, keeping its headers) a JSON error response."""
+    body = jsonify(error=code, message=message)
+    if response is None:
+        response = body
+    else:
+        response.set_data(body.get_data())
+        response.content_type = "application/json"
+    response.status_code = status
+    if status == 401:
+        # RFC 6750 §3: say how to authenticate; add error="invalid_token"
+        # when the client did present a token and it was not good.
+        challenge = "Bearer"
+        if code not in ("missing_token", "invalid_credentials"):
+            challenge += ' error="invalid_token"'
+        response.headers["WWW-Authenticate"] = challenge
+    return response
+
+
+# Exceptions flask-jwt-extended and PyJWT raise while reading a token, and the
+# code we answer with. Anything not listed here is an "invalid_token".
+TOKEN_ERROR_CODES = [
+    (NoAuthorizationError, "missing_token", "No token was sent."),
+    (CSRFError, "csrf_failed", "The X-CSRF-TOKEN header is missing or does not match."),
+    (pyjwt.ExpiredSignatureError, "token_expired", "The token has expired."),
+    (RevokedTokenError, "token_revoked", "The token has been revoked."),
+]
+
+
+def token_error(error: Exception):
+    for exception_class, code, message in TOKEN_ERROR_CODES:
+        if isinstance(error, exception_class):
+            return error_response(401, code, message)
+    return error_response(401, "invalid_token", "The token is invalid.")
+
+
+def http_error(error: HTTPException):
+    codes = {413: "payload_too_large", 429: "rate_limited"}
+    code = codes.get(error.code, (error.name or "error").lower().replace(" ", "_"))
+    # get_response() keeps useful headers such as Allow (405) and Retry-After.
+    return error_response(error.code or 500, code, error.description, error.get_response())
+
+
+def unexpected_error(error: Exception):
+    current_app.logger.exception("unhandled error")  # details go to the log only
+    return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Call after jwt.init_app(), so these handlers replace its defaults."""
+    app.register_error_handler(ApiError, lambda e: error_response(e.status, e.code, e.message))
+    app.register_error_handler(HTTPException, http_error)
+    # Flask picks the most specific handler by class, and flask-jwt-extended
+    # registered one per exception class, so we must override each of them.
+    for exception_class in list(app.error_handler_spec[None][None]):
+        if issubclass(exception_class, (JWTExtendedException, pyjwt.PyJWTError)):
+            app.register_error_handler(exception_class, token_error)
+    app.register_error_handler(JWTExtendedException, token_error)
+    app.register_error_handler(pyjwt.PyJWTError, token_error)
+    app.register_error_handler(Exception, unexpected_error)

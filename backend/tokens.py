@@ -1,0 +1,152 @@
+"""Token logic: issue a pair, spend a refresh token (rotation + reuse
+detection), revoke a family. The routes in auth.py only call these.
+
+Vocabulary:
+- family: every refresh token descending from one login. Rotation keeps
+  the family; logout or a detected reuse revokes all of it at once.
+- spent: a refresh token that has already been exchanged. Seeing it again
+  means two parties hold it, and we cannot tell which one is the thief
+  (RFC 9700 §4.14.2), so the whole family is revoked.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from sqlalchemy import delete, select, update
+
+from .errors import ApiError
+from .extensions import db
+from .models import RefreshToken, User, utcnow
+
+
+@dataclass
+class IssuedTokens:
+    user: User
+    access_token: str
+    access_token_expires_at: datetime
+    refresh_token: str
+    refresh_token_expires_at: datetime
+
+
+def issue_tokens(user: User, family: str | None = None, auth_time: int | None = None) -> IssuedTokens:
+    """Create an access token and a refresh token, and record the latter.
+
+    `family` and `auth_time` (when the user typed the password) are new on
+    login and inherited on rotation. `auth_time` caps the family's life at
+    SESSION_MAX_AGE: rotating forever never extends a login past it.
+    The caller commits.
+    """
+    config = current_app.config
+    now = datetime.now(timezone.utc)
+    family = family or str(uuid.uuid4())
+    auth_time = auth_time or int(now.timestamp())
+    session_ends = datetime.fromtimestamp(auth_time, timezone.utc) + config["SESSION_MAX_AGE"]
+    refresh_expires = min(now + config["JWT_REFRESH_TOKEN_EXPIRES"], session_ends)
+    if refresh_expires <= now:
+        raise ApiError(401, "token_expired", "The session has reached its maximum age; log in again.")
+
+    identity = str(user.id)
+    access_token = create_access_token(identity, additional_claims={"username": user.username})
+    refresh_token = create_refresh_token(
+        identity,
+        additional_claims={"family": family, "auth_time": auth_time},
+        expires_delta=refresh_expires - now,
+    )
+    refresh_jti = decode_token(refresh_token)["jti"]
+    db.session.add(
+        RefreshToken(
+            jti=refresh_jti,
+            user_id=user.id,
+            family=family,
+            issued_at=now.replace(tzinfo=None),
+            expires_at=refresh_expires.replace(tzinfo=None),
+        )
+    )
+    # Report the exact `exp` of the token, so the client's timer matches it.
+    access_exp = decode_token(access_token)["exp"]
+    return IssuedTokens(
+        user=user,
+        access_token=access_token,
+        access_token_expires_at=datetime.fromtimestamp(access_exp, timezone.utc),
+        refresh_token=refresh_token,
+        refresh_token_expires_at=refresh_expires,
+    )
+
+
+def spend_refresh_token(jti: str) -> None:
+    """Mark a refresh token spent, or raise the reason it cannot be.
+
+    The spend is ONE conditional UPDATE: "set spent_at where it is still
+    unspent". The database applies it atomically, so when N requests race
+    with the same token, exactly one sees rowcount == 1. A read followed by
+    a write ("if not row.spent: row.spent = now") would let several win.
+    """
+    spent = db.session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.jti == jti,
+            RefreshToken.spent_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(spent_at=utcnow())
+    ).rowcount
+    if spent == 1:
+        return
+
+    row = db.session.scalar(select(RefreshToken).where(RefreshToken.jti == jti))
+    if row is None:  # never issued by us, or purged after expiry
+        raise ApiError(401, "invalid_token", "Unknown refresh token.")
+    if row.revoked_at is not None:
+        raise ApiError(401, "token_revoked", "This session has ended; log in again.")
+    # Spent but not revoked: somebody is replaying an old token.
+    revoke_family(row.family)
+    db.session.commit()
+    raise ApiError(
+        401, "token_reused", "This refresh token was already used; the session has been ended for safety."
+    )
+
+
+def revoke_family(family: str) -> int:
+    """Revoke every live token of a family; returns how many. Caller commits."""
+    return db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount
+
+
+def purge_expired_tokens() -> int:
+    """Delete rows whose token has expired: they can never be accepted again,
+    so they are no longer needed for reuse detection. Caller commits."""
+    return db.session.execute(
+        delete(RefreshToken).where(RefreshToken.expires_at < utcnow())
+    ).rowcount
+
+
+def token_response_body(tokens: IssuedTokens) -> dict:
+    """The JSON both /auth/login and /auth/refresh answer with."""
+    expires_at = tokens.access_token_expires_at
+    return {
+        "access_token": tokens.access_token,
+        "token_type": "Bearer",
+        "expires_in": int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+        "access_token_expires_at": expires_at.isoformat().replace("+00:00", "Z"),
+        "user": tokens.user.to_json(),
+    }
+
+
+REQUIRED_CLAIMS = {
+    "access": {"sub", "jti", "exp", "username"},
+    "refresh": {"sub", "jti", "exp", "family", "auth_time", "csrf"},
+}
+
+
+def has_required_claims(_jwt_header: dict, claims: dict) -> bool:
+    """flask-jwt-extended calls this after the signature checks out: a token
+    missing a claim our routes read is refused (401 invalid_token) here,
+    instead of failing later with a KeyError."""
+    required = REQUIRED_CLAIMS.get(claims.get("type"))
+    return required is not None and required <= claims.keys() and str(claims["sub"]).isdigit()
