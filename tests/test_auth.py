@@ -1,0 +1,283 @@
+"""POST /auth/login, /auth/refresh and /auth/logout (backend/auth.py)."""
+
+from datetime import timedelta
+
+import pytest
+
+from backend.extensions import db
+from backend.models import RefreshToken, User
+from conftest import make_token, unverified_claims
+
+
+def cookie_header(response, name):
+    return next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(name + "="))
+
+
+# --- login ---------------------------------------------------------------
+
+def test_login_returns_the_token_response(auth):
+    response = auth.login()
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"access_token", "token_type", "expires_in", "access_token_expires_at", "user"}
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 900
+    assert body["access_token_expires_at"].endswith("Z")
+    assert body["user"] == {"id": 1, "username": "demo"}
+
+
+def test_refresh_token_is_only_in_an_httponly_strict_cookie_scoped_to_auth(auth):
+    response = auth.login()
+    assert "refresh" not in str(response.get_json()).lower().replace("refresh_token_cookie", "")
+    refresh = cookie_header(response, "refresh_token_cookie")
+    assert "HttpOnly" in refresh and "SameSite=Strict" in refresh and "Path=/auth" in refresh
+    assert "Secure" not in refresh  # COOKIE_SECURE defaults to false locally
+    csrf = cookie_header(response, "csrf_refresh_token")
+    assert "HttpOnly" not in csrf and "Path=/;" in csrf  # the page's JS must read it
+
+
+def test_refresh_cookie_is_secure_in_production(app_factory, monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    app = app_factory()
+    with app.app_context():
+        user = User(username="prod")
+        user.set_password("pw")
+        db.session.add(user)
+        db.session.commit()
+    response = app.test_client().post("/auth/login", json={"username": "prod", "password": "pw"})
+    assert "Secure" in cookie_header(response, "refresh_token_cookie")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_every_login_records_a_refresh_token_in_a_new_family(app, auth):
+    auth.login()
+    auth.login()
+    with app.app_context():
+        rows = db.session.scalars(db.select(RefreshToken)).all()
+    assert len(rows) == 2
+    assert rows[0].family != rows[1].family
+    assert all(r.spent_at is None and r.revoked_at is None for r in rows)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"data": "username=demo&password=password", "content_type": "application/x-www-form-urlencoded"},
+        {"data": "{not json", "content_type": "application/json"},
+        {"data": "", "content_type": "application/json"},
+        {"json": ["demo", "password"]},
+        {"json": "demo"},
+        {"json": None},
+        {"json": {}},
+        {"json": {"username": "demo"}},
+        {"json": {"password": "password"}},
+        {"json": {"username": "", "password": "password"}},
+        {"json": {"username": "demo", "password": ""}},
+        {"json": {"username": 42, "password": "password"}},
+        {"json": {"username": "demo", "password": ["password"]}},
+        {"json": {"username": None, "password": None}},
+        {"json": {"username": "de\u0000mo", "password": "password"}},
+        {"data": '{"username": "\\ud800", "password": "x"}', "content_type": "application/json"},
+    ],
+)
+def test_bad_login_bodies_are_400_bad_request(client, kwargs):
+    response = client.post("/auth/login", **kwargs)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "bad_request"
+    assert response.get_json()["message"]
+
+
+def test_huge_login_body_is_413(client):
+    response = client.post("/auth/login", json={"username": "demo", "password": "x" * 100_000})
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "payload_too_large"
+
+
+def test_unicode_usernames_and_passwords_work(app, client):
+    with app.app_context():
+        user = User(username="zoë-日本")
+        user.set_password("pässwörd 🔑")
+        db.session.add(user)
+        db.session.commit()
+    response = client.post("/auth/login", json={"username": "zoë-日本", "password": "pässwörd 🔑"})
+    assert response.status_code == 200
+    assert response.get_json()["user"]["username"] == "zoë-日本"
+
+
+def test_unknown_user_and_wrong_password_get_identical_responses(client):
+    unknown = client.post("/auth/login", json={"username": "nobody", "password": "password"})
+    wrong = client.post("/auth/login", json={"username": "demo", "password": "wrong"})
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.get_data() == wrong.get_data()
+    assert unknown.get_json()["error"] == "invalid_credentials"
+    assert unknown.headers["WWW-Authenticate"] == wrong.headers["WWW-Authenticate"] == "Bearer"
+    assert "Set-Cookie" not in unknown.headers and "Set-Cookie" not in wrong.headers
+
+
+# --- refresh ---------------------------------------------------------------
+
+def test_refresh_rotates_the_refresh_token(auth):
+    access = auth.login().get_json()["access_token"]
+    old_cookie = auth.refresh_cookie()
+    response = auth.refresh()
+    assert response.status_code == 200
+    assert response.get_json()["access_token"] != access
+    new_cookie = auth.refresh_cookie()
+    assert new_cookie and new_cookie != old_cookie
+    assert auth.get("/aaa", response.get_json()["access_token"]).status_code == 200
+    # The new cookie works again, and again: rotation has no limit of its own.
+    assert auth.refresh().status_code == 200
+    assert auth.refresh().status_code == 200
+
+
+def test_refresh_keeps_the_family_and_spends_the_old_row(app, auth):
+    auth.login()
+    auth.refresh()
+    with app.app_context():
+        rows = db.session.scalars(db.select(RefreshToken).order_by(RefreshToken.id)).all()
+    assert len(rows) == 2
+    assert rows[0].family == rows[1].family
+    assert rows[0].spent_at is not None and rows[1].spent_at is None
+
+
+def test_reused_refresh_token_revokes_the_family(auth):
+    auth.login()
+    stolen = auth.refresh_cookie()
+    assert auth.refresh().status_code == 200  # the legitimate client rotates
+    newest = auth.refresh_cookie()
+
+    auth.use_refresh_cookie(stolen)  # the thief replays the spent token
+    reused = auth.refresh()
+    assert reused.status_code == 401
+    assert reused.get_json()["error"] == "token_reused"
+    assert 'error="invalid_token"' in reused.headers["WWW-Authenticate"]
+
+    auth.use_refresh_cookie(newest)  # ...and the newest token dies with it
+    revoked = auth.refresh()
+    assert revoked.status_code == 401
+    assert revoked.get_json()["error"] == "token_revoked"
+
+
+def test_reuse_does_not_touch_other_sessions(app, auth):
+    auth.login()
+    other = app.test_client()
+    other.post("/auth/login", json={"username": "demo", "password": "password"})
+    stolen = auth.refresh_cookie()
+    auth.refresh()
+    auth.use_refresh_cookie(stolen)
+    assert auth.refresh().get_json()["error"] == "token_reused"
+    csrf = other.get_cookie("csrf_refresh_token").value
+    assert other.post("/auth/refresh", headers={"X-CSRF-TOKEN": csrf}).status_code == 200
+
+
+def test_refresh_without_cookie_is_missing_token(client):
+    response = client.post("/auth/refresh", headers={"X-CSRF-TOKEN": "x"})
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "missing_token"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_refresh_without_csrf_header_is_csrf_failed(auth, client):
+    auth.login()
+    response = client.post("/auth/refresh")
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "csrf_failed"
+
+
+def test_refresh_with_wrong_csrf_header_is_csrf_failed_and_spends_nothing(auth):
+    auth.login()
+    response = auth.refresh(csrf="not-the-right-value")
+    assert response.get_json()["error"] == "csrf_failed"
+    assert auth.refresh().status_code == 200  # the token was not spent
+
+
+def test_expired_refresh_token_is_token_expired(app, auth):
+    auth.login()
+    expired = make_token(app, "refresh", expires=timedelta(seconds=-1), family="f", auth_time=1)
+    auth.use_refresh_cookie(expired)
+    response = auth.refresh()
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "token_expired"
+
+
+def test_access_token_as_refresh_cookie_is_invalid_token(auth):
+    access = auth.login().get_json()["access_token"]
+    auth.use_refresh_cookie(access)
+    response = auth.refresh()
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "invalid_token"
+
+
+def test_unknown_refresh_token_is_invalid_token(app, auth):
+    auth.login()
+    # Validly signed, never recorded (e.g. the database was reset).
+    forged = make_token(app, "refresh", family="made-up", auth_time=2_000_000_000)
+    auth.use_refresh_cookie(forged)
+    response = auth.refresh()
+    assert response.get_json()["error"] == "invalid_token"
+
+
+def test_rotation_never_extends_a_session_past_session_max_age(app_factory):
+    app = app_factory(SESSION_MAX_AGE=timedelta(seconds=30), JWT_REFRESH_TOKEN_EXPIRES=timedelta(hours=1))
+    with app.app_context():
+        user = User(username="u")
+        user.set_password("p")
+        db.session.add(user)
+        db.session.commit()
+    client = app.test_client()
+    login = client.post("/auth/login", json={"username": "u", "password": "p"})
+    max_age = int(cookie_header(login, "refresh_token_cookie").split("Max-Age=")[1].split(";")[0])
+    assert 25 <= max_age <= 30  # 30 s of session left, not the 3600 s refresh TTL
+    csrf = client.get_cookie("csrf_refresh_token").value
+    refreshed = client.post("/auth/refresh", headers={"X-CSRF-TOKEN": csrf})
+    max_age = int(cookie_header(refreshed, "refresh_token_cookie").split("Max-Age=")[1].split(";")[0])
+    assert 0 < max_age <= 30
+
+
+def test_session_past_its_max_age_cannot_refresh(app, auth):
+    # A login from long ago whose refresh token is itself still unexpired.
+    old = make_token(app, "refresh", family="old-family", auth_time=1_000_000_000)
+    with app.app_context():
+        jti = unverified_claims(old)["jti"]
+        db.session.add(RefreshToken(jti=jti, user_id=1, family="old-family", expires_at=db.func.now()))
+        db.session.commit()
+    auth.use_refresh_cookie(old)
+    response = auth.refresh()
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "token_expired"
+
+
+# --- logout ---------------------------------------------------------------
+
+def test_logout_revokes_the_family_and_clears_cookies(auth):
+    auth.login()
+    cookie = auth.refresh_cookie()
+    csrf = auth.csrf()
+    response = auth.logout()
+    assert response.status_code == 204
+    cleared = response.headers.getlist("Set-Cookie")
+    assert any(h.startswith("refresh_token_cookie=;") for h in cleared)
+    assert any(h.startswith("csrf_refresh_token=;") for h in cleared)
+    auth.use_refresh_cookie(cookie)  # replaying the cookie after logout
+    response = auth.refresh(csrf=csrf)
+    assert response.get_json()["error"] == "token_revoked"
+
+
+def test_logout_without_a_cookie_still_answers_204_and_clears(client):
+    response = client.post("/auth/logout")
+    assert response.status_code == 204
+    assert any(h.startswith("refresh_token_cookie=;") for h in response.headers.getlist("Set-Cookie"))
+
+
+def test_logout_with_an_invalid_cookie_still_answers_204(auth):
+    auth.use_refresh_cookie("garbage.token.value")
+    response = auth.logout()
+    assert response.status_code == 204
+
+
+def test_logout_with_a_valid_cookie_but_no_csrf_header_is_refused(auth, client):
+    auth.login()
+    response = client.post("/auth/logout")
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "csrf_failed"
+    assert auth.refresh().status_code == 200  # nothing was revoked

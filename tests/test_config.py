@@ -1,0 +1,60 @@
+"""Configuration from the environment (backend/config.py)."""
+
+import os
+import stat
+
+import pytest
+
+from backend import create_app
+from backend.config import ConfigError, load_config
+
+
+def test_production_refuses_to_start_without_an_explicit_secret(monkeypatch, tmp_path):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.delenv("JWT_SECRET_KEY")
+    with pytest.raises(ConfigError, match="JWT_SECRET_KEY"):
+        load_config(str(tmp_path))
+
+
+def test_a_short_secret_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("JWT_SECRET_KEY", "too-short")
+    with pytest.raises(ConfigError, match="at least 32 bytes"):
+        load_config(str(tmp_path))
+
+
+def test_a_generated_secret_is_kept_in_the_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("JWT_SECRET_KEY")
+    first = load_config(str(tmp_path))["JWT_SECRET_KEY"]
+    second = load_config(str(tmp_path))["JWT_SECRET_KEY"]
+    assert first == second and len(bytes.fromhex(first)) == 32
+    key_file = tmp_path / "jwt-secret.key"
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+
+
+def test_environment_variables_set_lifetimes_and_origins(monkeypatch, tmp_path):
+    monkeypatch.setenv("ACCESS_TOKEN_TTL", "20")
+    monkeypatch.setenv("REFRESH_TOKEN_TTL", "600")
+    monkeypatch.setenv("CORS_ORIGINS", "https://app.example, https://b.example")
+    config = load_config(str(tmp_path))
+    assert config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds() == 20
+    assert config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds() == 600
+    assert config["CORS_ORIGINS"] == ["https://app.example", "https://b.example"]
+
+
+@pytest.mark.parametrize("name,value", [("ACCESS_TOKEN_TTL", "soon"), ("ACCESS_TOKEN_TTL", "0"),
+                                        ("COOKIE_SECURE", "maybe")])
+def test_nonsense_settings_are_refused_with_their_name(monkeypatch, tmp_path, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        load_config(str(tmp_path))
+
+
+def test_database_url_selects_the_database(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert load_config(str(tmp_path))["SQLALCHEMY_DATABASE_URI"] == url
+
+
+def test_create_app_uses_test_config_over_the_environment(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite"})
+    assert app.testing

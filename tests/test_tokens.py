@@ -1,0 +1,67 @@
+"""Rotation is atomic: spend_refresh_token and friends (backend/tokens.py)."""
+
+import threading
+from datetime import timedelta
+
+from backend.extensions import db
+from backend.models import RefreshToken, utcnow
+from backend.tokens import purge_expired_tokens
+
+
+def test_concurrent_refreshes_with_one_token_let_exactly_one_succeed(app, auth):
+    """N threads present the same refresh token at the same instant (a
+    file-backed database, one connection per thread). The conditional UPDATE
+    lets exactly one spend it; the others see a spent token: reuse."""
+    auth.login()
+    cookie, csrf = auth.refresh_cookie(), auth.csrf()
+    n = 16
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def present_token(i):
+        client = app.test_client()
+        client.set_cookie("refresh_token_cookie", cookie, path="/auth")
+        barrier.wait()
+        response = client.post("/auth/refresh", headers={"X-CSRF-TOKEN": csrf})
+        results[i] = (response.status_code, (response.get_json() or {}).get("error"))
+
+    threads = [threading.Thread(target=present_token, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [status for status, _ in results].count(200) == 1, results
+    losers = [code for status, code in results if status != 200]
+    assert set(losers) <= {"token_reused", "token_revoked"}, results
+    assert "token_reused" in losers
+    with app.app_context():
+        rows = db.session.scalars(db.select(RefreshToken)).all()
+        assert len(rows) == 2  # the login's token and the single winner's
+        assert all(row.revoked_at is not None for row in rows)  # family revoked
+
+
+def test_purge_tokens_deletes_only_expired_rows(app):
+    with app.app_context():
+        now = utcnow()
+        db.session.add_all(
+            [
+                RefreshToken(jti="expired", user_id=1, family="a", expires_at=now - timedelta(seconds=1)),
+                RefreshToken(jti="live", user_id=1, family="a", expires_at=now + timedelta(days=1)),
+            ]
+        )
+        db.session.commit()
+        assert purge_expired_tokens() == 1
+        db.session.commit()
+        assert [row.jti for row in db.session.scalars(db.select(RefreshToken))] == ["live"]
+
+
+def test_deleting_a_user_deletes_their_refresh_tokens(app, auth):
+    auth.login()
+    cookie = auth.refresh_cookie()
+    with app.app_context():
+        db.session.execute(db.text("DELETE FROM users WHERE username = 'demo'"))
+        db.session.commit()
+        assert db.session.scalars(db.select(RefreshToken)).all() == []
+    auth.use_refresh_cookie(cookie)
+    assert auth.refresh().get_json()["error"] == "invalid_token"
