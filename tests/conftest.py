@@ -148,3 +148,20 @@ def make_token(app, kind="access", user_id=1, expires=None, **claims):
         create = create_access_token if kind == "access" else create_refresh_token
         delta = expires if expires is not None else timedelta(minutes=5)
         return create(str(user_id), additional_claims=claims, expires_delta=delta)
+
+
+@pytest.fixture
+def live_backend(tmp_path):
+    """Start real backends (flask run, or gunicorn with workers=N) for one test."""
+    from live import start_backend
+
+    servers = []
+
+    def start(**kwargs):
+        server = start_backend(tmp_path, **kwargs)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
