@@ -1,5 +1,6 @@
 # Silent Refresh: `make run` to try it, `make test` to prove it. `make help` lists all.
 
+SHELL         := /bin/bash
 PYTHON        ?= python3
 VENV          ?= .venv
 PY            := $(VENV)/bin/python
@@ -26,6 +27,9 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 run: $(VENV)/.installed ## run the API on :5001 and the demo page on :8000 (Ctrl-C stops both)
+	@$(PY) -c 'import socket, sys; [socket.create_server(("127.0.0.1", int(p))).close() for p in sys.argv[1:]]' \
+		$(BACKEND_PORT) $(FRONTEND_PORT) 2>/dev/null || { echo "Port $(BACKEND_PORT) or $(FRONTEND_PORT) is already in use:"\
+		"stop the other server, or run e.g. make run BACKEND_PORT=5002 FRONTEND_PORT=8001"; exit 1; }
 	@$(FLASK) init-db
 	@$(FLASK) create-user demo --password password --exist-ok
 	@echo ""
@@ -33,10 +37,12 @@ run: $(VENV)/.installed ## run the API on :5001 and the demo page on :8000 (Ctrl
 	@echo "  API:        http://127.0.0.1:$(BACKEND_PORT)/health"
 	@echo "  Log in as demo / password. Ctrl-C stops both servers."
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) -m http.server $(FRONTEND_PORT) --bind 127.0.0.1 --directory frontend >/dev/null 2>&1 & \
-	$(FLASK) run --host 127.0.0.1 --port $(BACKEND_PORT) & \
-	wait
+	@# Both servers run in the background; when either stops (Ctrl-C, or a
+	@# port already in use), the other is stopped too.
+	@$(PY) -m http.server $(FRONTEND_PORT) --bind 127.0.0.1 --directory frontend 2>/dev/null & frontend=$$!; \
+	$(FLASK) run --host 127.0.0.1 --port $(BACKEND_PORT) & backend=$$!; \
+	trap 'kill $$frontend $$backend 2>/dev/null' INT TERM EXIT; \
+	wait -n; status=$$?; kill $$frontend $$backend 2>/dev/null; wait; exit $$status
 
 demo: ## `make run` with 20 s access tokens and a visible 800 ms refresh
 	@ACCESS_TOKEN_TTL=20 REFRESH_TOKEN_TTL=600 REFRESH_DELAY_MS=800 $(MAKE) --no-print-directory run
