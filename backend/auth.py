@@ -37,9 +37,22 @@ def token_response(tokens):
     return response
 
 
+def json_body():
+    """The request's JSON, or None when it is not (valid) JSON.
+
+    get_json(silent=True) only silences ValueError, but a body nested
+    thousands deep ("[[[[...", still far under the size limit) makes the
+    JSON parser raise RecursionError instead: that would be a 500 for
+    hostile input. Such a body is simply "not JSON we accept"."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def read_credentials() -> tuple[str, str]:
     """Return (username, password) from a JSON body, or raise a 400."""
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", 'Send a JSON object: {"username": "...", "password": "..."}.')
     fields = []
@@ -71,7 +84,7 @@ def dummy_password_hash() -> str:
 
 
 def login_username_key() -> str:
-    body = request.get_json(silent=True) if not _too_large() else None
+    body = json_body() if not _too_large() else None
     username = body.get("username") if isinstance(body, dict) else None
     return f"login-user:{username}" if isinstance(username, str) else "login-user:?"
 
@@ -107,14 +120,35 @@ def login():
     return token_response(tokens)
 
 
+def ascii_csrf_header(view):
+    """Refuse a non-ASCII X-CSRF-TOKEN header as a plain CSRF failure.
+
+    flask-jwt-extended compares the header with hmac.compare_digest(str, str),
+    which raises TypeError (a 500) for non-ASCII text. Our CSRF values are
+    ASCII, so such a header can only be wrong: say so before that check runs.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        sent = request.headers.get(current_app.config["JWT_REFRESH_CSRF_HEADER_NAME"], "")
+        if not sent.isascii():
+            raise ApiError(401, "csrf_failed", "The X-CSRF-TOKEN header is missing or does not match.")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @bp.post("/refresh")
+@ascii_csrf_header
 @jwt_required(refresh=True, locations=["cookies"])  # checks signature, expiry, type, CSRF
 def refresh():
     delay_ms = current_app.config["REFRESH_DELAY_MS"]
     if delay_ms:  # demo only: make the queue visible on the timeline
         time.sleep(delay_ms / 1000)
     claims = get_jwt()
-    spend_refresh_token(claims["jti"])  # raises token_reused / token_revoked
+    # Raises token_reused / token_revoked, or invalid_token when the token's
+    # jti, user and family do not all match our record.
+    spend_refresh_token(claims["jti"], int(claims["sub"]), claims["family"])
     user = db.session.get(User, int(claims["sub"]))
     if user is None:
         raise ApiError(401, "invalid_token", "The user no longer exists.")

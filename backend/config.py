@@ -93,6 +93,11 @@ def load_config(instance_path: str) -> dict:
         # Failed logins allowed per username and per client address.
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Stated explicitly because the `limiter` object is shared by every app
+        # in the process and otherwise keeps the last value it saw: one app
+        # created with RATELIMIT_ENABLED=False (in a test, say) would leave
+        # login rate limiting off for every app created after it.
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         # Number of reverse proxies in front of the app whose X-Forwarded-*
         # headers we trust (0 = none: never trust a client-supplied header).

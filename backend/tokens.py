@@ -76,7 +76,7 @@ def issue_tokens(user: User, family: str | None = None, auth_time: int | None = 
     )
 
 
-def spend_refresh_token(jti: str) -> None:
+def spend_refresh_token(jti: str, user_id: int, family: str) -> None:
     """Mark a refresh token spent, or raise the reason it cannot be.
 
     The spend is ONE conditional UPDATE: "set spent_at where it is still
@@ -88,6 +88,10 @@ def spend_refresh_token(jti: str) -> None:
         update(RefreshToken)
         .where(
             RefreshToken.jti == jti,
+            # The token's user and family must match our record of it too, so
+            # the record, not the token's claims, has the last word.
+            RefreshToken.user_id == user_id,
+            RefreshToken.family == family,
             RefreshToken.spent_at.is_(None),
             RefreshToken.revoked_at.is_(None),
         )
@@ -97,7 +101,8 @@ def spend_refresh_token(jti: str) -> None:
         return
 
     row = db.session.scalar(select(RefreshToken).where(RefreshToken.jti == jti))
-    if row is None:  # never issued by us, or purged after expiry
+    if row is None or (row.user_id, row.family) != (user_id, family):
+        # Never issued by us, purged after expiry, or not the token we issued.
         raise ApiError(401, "invalid_token", "Unknown refresh token.")
     if row.revoked_at is not None:
         raise ApiError(401, "token_revoked", "This session has ended; log in again.")
@@ -138,15 +143,27 @@ def token_response_body(tokens: IssuedTokens) -> dict:
     }
 
 
+# The claims each token type must carry, and their JSON types.
 REQUIRED_CLAIMS = {
-    "access": {"sub", "jti", "exp", "username"},
-    "refresh": {"sub", "jti", "exp", "family", "auth_time", "csrf"},
+    "access": {"sub": str, "jti": str, "exp": int, "username": str},
+    "refresh": {"sub": str, "jti": str, "exp": int, "family": str, "auth_time": int, "csrf": str},
 }
 
 
 def has_required_claims(_jwt_header: dict, claims: dict) -> bool:
     """flask-jwt-extended calls this after the signature checks out: a token
-    missing a claim our routes read is refused (401 invalid_token) here,
-    instead of failing later with a KeyError."""
-    required = REQUIRED_CLAIMS.get(claims.get("type"))
-    return required is not None and required <= claims.keys() and str(claims["sub"]).isdigit()
+    missing a claim our routes read, or carrying it with the wrong type, is
+    refused (401 invalid_token) here, instead of failing later with a
+    KeyError or TypeError (a 500). Presence alone is not enough:
+    flask-jwt-extended fills a missing `jti` with None, and PyJWT accepts
+    "exp": "9999999999" (a string) as long as int() can read it."""
+    kind = claims.get("type")
+    required = REQUIRED_CLAIMS.get(kind) if isinstance(kind, str) else None
+    if required is None:
+        return False
+    if not all(isinstance(claims.get(name), expected) for name, expected in required.items()):
+        return False
+    # `sub` must be ASCII digits. str.isdigit() alone is not enough: it is
+    # also true for "²" (which int() rejects: a 500) and for "٣" (which int()
+    # reads as 3).
+    return claims["sub"].isascii() and claims["sub"].isdigit()
