@@ -46,6 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         supports_credentials=True,  # the refresh cookie must cross origins
         allow_headers=["Authorization", "Content-Type", "X-CSRF-TOKEN"],
         methods=["GET", "POST", "OPTIONS"],
+        expose_headers=["Retry-After"],  # so the page can say when to retry a 429
+        always_send=False,  # no CORS headers at all for requests without an Origin
         max_age=600,
     )
     register_error_handlers(app)
