@@ -65,5 +65,5 @@ bench: $(VENV)/.installed ## measure the client queue and the server (ratios, on
 	node bench/client_queue.mjs
 
 clean: ## remove the virtual environment and caches (keeps the instance folder)
-	rm -rf $(VENV) .pytest_cache tests/screenshots
+	rm -rf $(VENV) .pytest_cache tests/browser/screenshots tests/newman/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,478 @@
+// @ts-check
+/**
+ * demo.js: the demo page. It only *uses* the client (api.js, or naive.js for
+ * comparison), the way an app would, plus three demo hooks: corrupt the
+ * token, revoke the refresh token behind the client's back, swap clients.
+ *
+ * Everything on the timeline and the counters comes from the client's
+ * events (client.on('*')): the page draws what the client did, it never
+ * guesses.
+ */
+
+import { createApiClient, ApiError } from './api.js';
+import { createNaiveApiClient } from './naive.js';
+import { createTimeline } from './timeline.js';
+import { explainSessionEnd, corruptToken, readCookie, resolveApiBase } from './demo-helpers.js';
+
+/** The API's default port; `?api=URL` overrides the whole origin. */
+const API_PORT = 5001;
+const MAX_BURST = 20;
+const LARGE_TYPE_KEY = 'silent-refresh-demo:large-type';
+
+/** @typedef {ReturnType<typeof createApiClient>} Client */
+/** @typedef {'queued' | 'naive'} Mode */
+
+// #region elements
+/** @param {string} id */
+function byId(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`demo page: #${id} is missing`);
+  return el;
+}
+const ui = {
+  loginForm: /** @type {HTMLFormElement} */ (byId('login-form')),
+  username: /** @type {HTMLInputElement} */ (byId('username')),
+  password: /** @type {HTMLInputElement} */ (byId('password')),
+  loginButton: /** @type {HTMLButtonElement} */ (byId('login-button')),
+  loginError: byId('login-error'),
+  checking: byId('session-checking'),
+  sessionInfo: byId('session-info'),
+  sessionUser: byId('session-user'),
+  sessionMode: byId('session-mode'),
+  countdown: byId('countdown'),
+  countdownText: byId('countdown-text'),
+  logout: /** @type {HTMLButtonElement} */ (byId('logout')),
+  sessionEnded: byId('session-ended'),
+  callAaa: /** @type {HTMLButtonElement} */ (byId('call-aaa')),
+  callBbb: /** @type {HTMLButtonElement} */ (byId('call-bbb')),
+  burstSize: /** @type {HTMLInputElement} */ (byId('burst-size')),
+  fireBurst: /** @type {HTMLButtonElement} */ (byId('fire-burst')),
+  corrupt: /** @type {HTMLButtonElement} */ (byId('corrupt-token')),
+  revoke: /** @type {HTMLButtonElement} */ (byId('revoke-refresh')),
+  proactive: /** @type {HTMLInputElement} */ (byId('proactive')),
+  proactiveHelp: byId('proactive-help'),
+  reset: /** @type {HTMLButtonElement} */ (byId('reset')),
+  largeType: /** @type {HTMLButtonElement} */ (byId('large-type')),
+  timeline: byId('timeline'),
+  timelineEmpty: byId('timeline-empty'),
+  status: byId('status'),
+  result: byId('result'),
+  apiUrl: byId('api-url'),
+};
+const modeRadios = /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('input[name="mode"]'));
+const counterCells = /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-counter]'));
+// #endregion
+
+// #region state
+const apiBase = resolveApiBase(location, API_PORT);
+const timeline = createTimeline(ui.timeline);
+/** @type {Mode} */
+let mode = 'queued';
+/** Each client gets a tag: request ids restart at 1 in a new client. */
+let generation = 0;
+/** @type {Client} */
+let client;
+/** 'checking' while restore() runs, then 'in' or 'out'. */
+let sessionState = /** @type {'checking' | 'in' | 'out'} */ ('checking');
+/** The token we planted with "corrupt", to label the countdown. */
+let corruptedToken = '';
+/**
+ * The code of the failure we explained, or '' while the session is alive.
+ * The naive client reports every failed refresh, in whatever order the
+ * answers arrive: explain once, but let token_reused (the root cause) win
+ * over the token_revoked answers it causes.
+ */
+let explainedCode = '';
+/** Lifetime of the token on the countdown, measured when it arrived. */
+let countdownFor = { expiresAt: 0, lifetimeMs: 1 };
+// #endregion
+
+// #region counters
+/** Counter name → the event that bumps it. Counting events, not guessing. */
+const counters = { requests: 0, unauthorized: 0, refreshes: 0, replays: 0, successes: 0, failures: 0, shared: 0 };
+
+/** @param {import('./api.js').ApiEvent} event */
+function count(event) {
+  switch (event.type) {
+    case 'request': counters.requests += 1; break;
+    case 'unauthorized': counters.unauthorized += 1; break;
+    case 'replay': counters.replays += 1; break;
+    case 'done': counters.successes += 1; break;
+    case 'error': counters.failures += 1; break;
+    // A refresh counts when we know it went to the server: a tab that
+    // waited for another tab's refresh ends with source 'other-tab'.
+    case 'refresh-end': if (event.source === 'server') counters.refreshes += 1; break;
+    case 'session': if (event.reason === 'other-tab') counters.shared += 1; break;
+    default: return;
+  }
+  renderCounters();
+}
+
+function renderCounters() {
+  for (const cell of counterCells) {
+    const name = /** @type {keyof typeof counters} */ (cell.dataset.counter);
+    cell.textContent = String(counters[name] ?? 0);
+  }
+}
+// #endregion
+
+// #region client
+/** Create the client for `kind` and route its events to the page. */
+function makeClient(/** @type {Mode} */ kind) {
+  generation += 1;
+  const tag = `c${generation}`;
+  const create = kind === 'naive' ? createNaiveApiClient : createApiClient;
+  /** @type {Client} */
+  const created = create({
+    baseURL: apiBase,
+    proactiveRefresh: ui.proactive.checked,
+    onSessionExpired: (error) => {
+      if (created === client) explainEnd(error);
+    },
+  });
+  // An old client's requests still in flight keep drawing their lanes, so
+  // no lane is left "pending" after a switch; only the current client's
+  // session events change the page.
+  created.on('*', (event) => {
+    timeline.handle(event, tag);
+    count(event);
+    if (event.type === 'session' && created === client) onSessionEvent(event);
+  });
+  return created;
+}
+
+/** @param {import('./api.js').ApiEvent} event */
+function onSessionEvent(event) {
+  if (event.session) {
+    if (event.reason === 'other-tab') timeline.note('New access token from another tab');
+    if (sessionState !== 'in' && ['login', 'restore', 'other-tab'].includes(event.reason)) {
+      // A new session (here, or logged in from another tab): the old "why it ended" is history.
+      explainedCode = '';
+      ui.sessionEnded.hidden = true;
+    }
+    sessionState = 'in';
+  } else {
+    if (event.reason === 'logout') timeline.note('Logged out');
+    sessionState = 'out';
+  }
+  renderSession();
+}
+
+/** The session ended because a refresh failed: say why, in words. */
+function explainEnd(/** @type {ApiError} */ error) {
+  const cause = error.cause instanceof ApiError ? error.cause : error;
+  const upgrade = explainedCode !== '' && explainedCode !== 'token_reused' && cause.code === 'token_reused';
+  if (explainedCode !== '' && !upgrade) return;
+  // The refresh lanes show each code; the note only marks the moment.
+  if (!upgrade) timeline.note('Session ended: the refresh failed', 'failed');
+  explainedCode = cause.code;
+  const { title, text } = explainSessionEnd(cause.code);
+  ui.sessionEnded.replaceChildren(strong(title), ' ', text, ' ', code(cause.code));
+  ui.sessionEnded.hidden = false;
+  say(`Session ended: ${title}`);
+}
+
+async function restoreSession() {
+  sessionState = 'checking';
+  renderSession();
+  try {
+    const session = await client.restore();
+    say(session ? `Session restored from the refresh cookie: logged in as ${session.user?.username}.` : 'Not logged in.');
+  } catch (error) {
+    say(`Could not reach the API at ${apiBase}: is the backend running (make demo)?`);
+    showResult('restore', error);
+  } finally {
+    sessionState = client.getSession() ? 'in' : 'out';
+    renderSession();
+  }
+}
+// #endregion
+
+// #region rendering
+function renderSession() {
+  const session = client.getSession();
+  const loggedIn = sessionState === 'in' && session !== null;
+  ui.loginForm.hidden = sessionState !== 'out';
+  ui.checking.hidden = sessionState !== 'checking';
+  ui.sessionInfo.hidden = !loggedIn;
+  ui.sessionUser.textContent = session?.user?.username ?? '?';
+  ui.sessionMode.textContent = mode;
+  const hadFocus = document.activeElement;
+  for (const button of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll('[data-needs-session]'))) {
+    button.disabled = !loggedIn;
+  }
+  // The session just ended under the user's finger: don't strand the focus
+  // on a button that is now disabled or hidden.
+  if (!loggedIn && sessionState === 'out' && hadFocus instanceof HTMLButtonElement && hadFocus.disabled) {
+    ui.username.focus();
+  }
+  renderCountdown();
+}
+
+/** Seconds left on the access token, drawn a few times a second. */
+function renderCountdown() {
+  const session = client.getSession();
+  const expiresAt = session?.accessTokenExpiresAt ?? 0;
+  if (!session || !expiresAt) {
+    ui.countdown.dataset.state = 'none';
+    ui.countdownText.textContent = '–';
+    return;
+  }
+  if (expiresAt !== countdownFor.expiresAt) {
+    countdownFor = { expiresAt, lifetimeMs: Math.max(1, expiresAt - Date.now()) };
+  }
+  const left = expiresAt - Date.now();
+  const corrupted = session.accessToken === corruptedToken;
+  const fraction = Math.max(0, Math.min(1, left / countdownFor.lifetimeMs));
+  ui.countdown.style.setProperty('--left', String(fraction));
+  // 'expired' only once the clock has truly passed expiry: tests wait on it.
+  ui.countdown.dataset.state = left <= 0 ? 'expired' : fraction < 0.25 ? 'low' : 'ok';
+  ui.countdown.dataset.corrupted = String(corrupted);
+  const base = left <= 0 ? 'expired' : `${formatSeconds(Math.ceil(left / 1000))} left`;
+  ui.countdownText.textContent = corrupted ? `${base} (corrupted)` : base;
+}
+
+/** 42 → "42 s", 900 → "15:00 min": short tokens in seconds, long ones readable. */
+function formatSeconds(/** @type {number} */ seconds) {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes}:${String(seconds % 60).padStart(2, '0')} min`;
+}
+
+function renderMode() {
+  for (const radio of modeRadios) radio.checked = radio.value === mode;
+  // The blog version has no proactive refresh: say so instead of pretending.
+  ui.proactive.disabled = mode === 'naive';
+  ui.proactiveHelp.textContent = mode === 'naive'
+    ? 'The naive client has no proactive refresh: every refresh starts with a 401.'
+    : 'Off: the token runs out and the 401 path does the work.';
+  ui.sessionMode.textContent = mode;
+}
+
+/** A short sentence for screen readers and the room. */
+function say(/** @type {string} */ text) {
+  ui.status.textContent = text;
+}
+
+/** @param {string} what @param {unknown} outcome a response body or an error */
+function showResult(what, outcome) {
+  if (outcome instanceof ApiError) {
+    const details = { error: outcome.code, status: outcome.status, message: outcome.message };
+    const cause = outcome.cause instanceof ApiError ? { cause: outcome.cause.code } : {};
+    ui.result.textContent = `${what} → failed\n${JSON.stringify({ ...details, ...cause }, null, 2)}`;
+  } else if (outcome instanceof Error) {
+    ui.result.textContent = `${what} → failed\n${outcome.message}`;
+  } else {
+    ui.result.textContent = `${what} → 200\n${JSON.stringify(outcome, null, 2)}`;
+  }
+}
+
+/** @param {string} text */
+function strong(text) {
+  const el = document.createElement('strong');
+  el.textContent = text;
+  return el;
+}
+
+/** @param {string} text */
+function code(text) {
+  const el = document.createElement('code');
+  el.textContent = `(${text})`;
+  return el;
+}
+// #endregion
+
+// #region actions
+/** Mark a button busy while its work runs; never leave a spinner behind. */
+const busyCount = new WeakMap();
+/**
+ * @template T
+ * @param {HTMLElement} button
+ * @param {() => Promise<T>} work
+ */
+async function busy(button, work) {
+  busyCount.set(button, (busyCount.get(button) ?? 0) + 1);
+  button.setAttribute('aria-busy', 'true');
+  try {
+    return await work();
+  } finally {
+    const left = (busyCount.get(button) ?? 1) - 1;
+    busyCount.set(button, left);
+    if (left === 0) button.removeAttribute('aria-busy');
+  }
+}
+
+async function logIn(/** @type {SubmitEvent} */ event) {
+  event.preventDefault();
+  ui.loginError.textContent = '';
+  await busy(ui.loginButton, async () => {
+    try {
+      const user = await client.login(ui.username.value, ui.password.value);
+      timeline.note(`Logged in as ${user?.username}`);
+      say(`Logged in as ${user?.username}.`);
+      ui.callAaa.focus();
+    } catch (error) {
+      ui.loginError.textContent = error instanceof ApiError ? error.message : String(error);
+      say('Login failed.');
+    }
+  });
+}
+
+async function logOut() {
+  await busy(ui.logout, async () => {
+    try {
+      await client.logout();
+      say('Logged out: the server revoked the session and cleared the cookie.');
+    } catch (error) {
+      say('Logged out here, but the server could not be reached: the refresh token may still be alive.');
+    }
+  });
+}
+
+/** @param {HTMLButtonElement} button @param {string} path */
+async function callOne(button, path) {
+  await busy(button, async () => {
+    try {
+      const body = await client.get(path);
+      showResult(`GET ${path}`, body);
+      say(`GET ${path}: 200, data "${body?.data}".`);
+    } catch (error) {
+      showResult(`GET ${path}`, error);
+      say(`GET ${path} failed: ${error instanceof ApiError ? error.code : error}.`);
+    }
+  });
+}
+
+/** N calls at once, alternating /aaa and /bbb: the concurrency problem, on demand. */
+async function fireBurst() {
+  const n = Math.min(MAX_BURST, Math.max(1, Number.parseInt(ui.burstSize.value, 10) || 5));
+  ui.burstSize.value = String(n);
+  await busy(ui.fireBurst, async () => {
+    const paths = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? '/aaa' : '/bbb'));
+    const results = await Promise.allSettled(paths.map((path) => client.get(path)));
+    const ok = results.filter((r) => r.status === 'fulfilled').length;
+    const failed = results.length - ok;
+    const lines = results.map((r, i) => `GET ${paths[i]} → ${r.status === 'fulfilled'
+      ? `200 ${JSON.stringify(r.value?.data)}`
+      : `failed: ${r.reason instanceof ApiError ? r.reason.code : r.reason}`}`);
+    ui.result.textContent = `${n} concurrent calls: ${ok} succeeded, ${failed} failed\n${lines.join('\n')}`;
+    say(`${n} concurrent calls: ${ok} succeeded, ${failed} failed.`);
+  });
+}
+
+/** Tamper with the token in memory, as blog posts do by hand in DevTools. */
+function corrupt() {
+  const session = client.getSession();
+  if (!session) return;
+  corruptedToken = corruptToken(session.accessToken);
+  client.setAccessToken(corruptedToken);
+  timeline.note('Access token corrupted (signature changed)', 'warn');
+  say('Access token corrupted: the next call gets a 401 invalid_token.');
+  renderCountdown();
+}
+
+/**
+ * Log out *on the server only*, behind the client's back: the family is
+ * revoked and the cookies cleared, while this page still holds an access
+ * token. It keeps working until it expires (access tokens are stateless),
+ * then the refresh fails and the session ends.
+ */
+async function revokeOnServer() {
+  await busy(ui.revoke, async () => {
+    const csrf = readCookie(document, 'csrf_refresh_token');
+    try {
+      const response = await fetch(`${apiBase}/auth/logout`, {
+        method: 'POST',
+        credentials: 'include',
+        headers: csrf ? { 'X-CSRF-TOKEN': csrf } : {},
+      });
+      if (response.status !== 204) throw new Error(`the server answered ${response.status}`);
+      if (csrf) {
+        timeline.note('Refresh token revoked on the server (the page keeps its access token)', 'warn');
+        say('Refresh token revoked on the server. The access token still works until it expires; then the refresh fails.');
+      } else {
+        say('There was no refresh cookie to revoke (already revoked or logged out).');
+      }
+    } catch (error) {
+      say(`Could not revoke: ${error instanceof Error ? error.message : error}.`);
+    }
+  });
+}
+
+/** Swap clients. The access token lives in the old client's memory, so the new one restores from the cookie. */
+async function switchMode(/** @type {Mode} */ next) {
+  if (next === mode) return;
+  const old = client;
+  const hadSession = old.getSession() !== null;
+  mode = next;
+  client = makeClient(next);
+  old.destroy();
+  renderMode();
+  timeline.note(`Switched to the ${next} interceptor`);
+  say(`Switched to the ${next} interceptor${hadSession ? ': restoring the session from the cookie.' : '.'}`);
+  await restoreSession();
+}
+
+function reset() {
+  timeline.clear();
+  for (const name of Object.keys(counters)) counters[/** @type {keyof typeof counters} */ (name)] = 0;
+  renderCounters();
+  ui.result.textContent = '';
+  say('Timeline and counters cleared.');
+}
+
+function setLargeType(/** @type {boolean} */ on) {
+  document.documentElement.classList.toggle('large-type', on);
+  ui.largeType.setAttribute('aria-pressed', String(on));
+  try { localStorage.setItem(LARGE_TYPE_KEY, on ? '1' : ''); } catch { /* private mode: fine */ }
+}
+// #endregion
+
+// #region wiring
+function start() {
+  ui.apiUrl.textContent = apiBase;
+  let large = new URLSearchParams(location.search).get('large') === '1';
+  try { large ||= localStorage.getItem(LARGE_TYPE_KEY) === '1'; } catch { /* ignore */ }
+  setLargeType(large);
+
+  ui.loginForm.addEventListener('submit', logIn);
+  ui.logout.addEventListener('click', logOut);
+  ui.callAaa.addEventListener('click', () => callOne(ui.callAaa, '/aaa'));
+  ui.callBbb.addEventListener('click', () => callOne(ui.callBbb, '/bbb'));
+  ui.fireBurst.addEventListener('click', fireBurst);
+  ui.burstSize.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') fireBurst();
+  });
+  ui.corrupt.addEventListener('click', corrupt);
+  ui.revoke.addEventListener('click', revokeOnServer);
+  ui.reset.addEventListener('click', reset);
+  ui.largeType.addEventListener('click', () => setLargeType(ui.largeType.getAttribute('aria-pressed') !== 'true'));
+  ui.proactive.addEventListener('change', () => {
+    client.setProactiveRefresh(ui.proactive.checked);
+    timeline.note(`Proactive refresh ${ui.proactive.checked ? 'on' : 'off'}`);
+    say(ui.proactive.checked
+      ? 'Proactive refresh on: the client refreshes shortly before the token expires.'
+      : 'Proactive refresh off: the token will expire and the next call gets a 401.');
+  });
+  for (const radio of modeRadios) {
+    radio.addEventListener('change', () => {
+      if (radio.checked) switchMode(/** @type {Mode} */ (radio.value));
+    });
+  }
+
+  // The empty-state hint follows the timeline's own data-empty flag.
+  new MutationObserver(() => {
+    ui.timelineEmpty.hidden = ui.timeline.dataset.empty !== 'true';
+  }).observe(ui.timeline, { attributes: true, attributeFilter: ['data-empty'] });
+  ui.timelineEmpty.hidden = ui.timeline.dataset.empty !== 'true';
+
+  client = makeClient(mode);
+  renderMode();
+  renderCounters();
+  setInterval(renderCountdown, 200);
+  byId('boot-note').remove();
+  restoreSession();
+}
+
+start();
+// #endregion
