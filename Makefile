@@ -10,10 +10,10 @@ FRONTEND_PORT ?= 8000
 export BACKEND_PORT FRONTEND_PORT
 
 .DEFAULT_GOAL := help
-.PHONY: help run demo test test-python test-js bench clean
+.PHONY: help venv run demo serve test test-python test-js test-postgres newman bench clean
 
 help: ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # The virtual environment is built on first use and rebuilt when
 # pyproject.toml changes.
@@ -47,10 +47,28 @@ run: $(VENV)/.installed ## run the API on :5001 and the demo page on :8000 (Ctrl
 demo: ## `make run` with 20 s access tokens and a visible 800 ms refresh
 	@ACCESS_TOKEN_TTL=20 REFRESH_TOKEN_TTL=600 REFRESH_DELAY_MS=800 $(MAKE) --no-print-directory run
 
+serve: $(VENV)/.installed ## production entry point: gunicorn, 2 x cores + 1 workers on 127.0.0.1:5001 (needs JWT_SECRET_KEY)
+	APP_ENV=$${APP_ENV:-production} $(VENV)/bin/gunicorn -c backend/gunicorn.conf.py 'backend:create_app()'
+
 test: test-js test-python ## run every test (says what it skipped and why)
 
-test-python: $(VENV)/.installed
+# newman (the Postman CLI) runs docs/postman/ in tests/test_newman.py; it is
+# installed from the npm registry into tests/newman/node_modules when npm exists.
+NEWMAN := tests/newman/node_modules/.bin/newman
+$(NEWMAN): tests/newman/package.json tests/newman/package-lock.json
+	npm ci --prefix tests/newman --no-audit --no-fund --loglevel=error
+	@touch $@
+
+newman:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NEWMAN); \
+	else echo "SKIPPED: newman install (no 'npm' on PATH; the Postman collection test will skip)"; fi
+
+test-python: $(VENV)/.installed newman
 	$(PY) -m pytest
+
+test-postgres: $(VENV)/.installed ## the backend tests again on PostgreSQL (TEST_DATABASE_URL; as root: source .ci/postgres.sh)
+	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "Set TEST_DATABASE_URL=postgresql+psycopg://USER:PASSWORD@127.0.0.1:5432/DB (as root: source .ci/postgres.sh)"; exit 1; fi
+	$(PY) -m pytest tests --ignore=tests/browser
 
 test-js:
 	@if command -v node >/dev/null 2>&1; then \
@@ -63,6 +81,7 @@ test-js:
 
 bench: $(VENV)/.installed ## measure the client queue and the server (ratios, one run)
 	node bench/client_queue.mjs
+	$(PY) bench/server.py
 
 clean: ## remove the virtual environment and caches (keeps the instance folder)
 	rm -rf $(VENV) .pytest_cache tests/browser/screenshots tests/newman/node_modules

@@ -165,3 +165,10 @@ def live_backend(tmp_path):
     yield start
     for server in servers:
         server.stop()
+    if servers and os.environ.get("TEST_DATABASE_URL"):
+        # On PostgreSQL every live server shares one database: empty it.
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(os.environ["TEST_DATABASE_URL"])
+        db.metadata.drop_all(engine)
+        engine.dispose()

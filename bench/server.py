@@ -1,0 +1,413 @@
+"""Benchmark the production entry point: gunicorn on 127.0.0.1, SQLite and PostgreSQL.
+
+    .venv/bin/python bench/server.py            # what `make bench` runs
+    .venv/bin/python bench/server.py --help     # duration, concurrency, workers, ...
+
+For each database it starts `gunicorn -c backend/gunicorn.conf.py` with
+APP_ENV=production, then loads four routes in turn with a fixed number of
+virtual users, each run bounded in time (--duration) and in count:
+
+  (a) GET /health        unguarded
+  (b) GET /aaa           guarded: verifies the access token, no database
+  (c) POST /auth/refresh each virtual user logs in once, then rotates its cookie
+  (d) POST /auth/login   one password check (scrypt) per request
+
+and prints requests/s, p50/p99 latency, the workers' CPU time per request,
+and ratios measured in this same run. The scenarios take turns in short
+slices (a b c d a b c d ...), so a burst of other work on the machine hits
+them all alike. (a) and (b) also run under wrk when it is installed; every
+figure says which generator produced it.
+
+Only 127.0.0.1 is ever targeted. SQLite uses a temporary file. PostgreSQL
+uses BENCH_DATABASE_URL or TEST_DATABASE_URL (in a schema of its own, dropped
+afterwards); without either, as root with Debian's PostgreSQL installed, it
+runs .ci/postgres.sh to start the local cluster with a database of its own;
+otherwise it prints "skipped PostgreSQL: <why>".
+"""
+
+import argparse
+import glob
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from importlib.metadata import version
+from pathlib import Path
+
+import loadgen
+from loadgen import HOST, Result
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SCHEMA = "silent_refresh_bench"
+USERNAME = "bench"
+
+
+# --- databases ----------------------------------------------------------------
+
+
+def postgres_url() -> tuple[str | None, str]:
+    """(URL, where it came from), or (None, why there is none)."""
+    for name in ("BENCH_DATABASE_URL", "TEST_DATABASE_URL"):
+        url = os.environ.get(name, "")
+        if url:
+            if not url.startswith("postgresql"):
+                return None, f"{name} is not a postgresql+psycopg:// URL"
+            return url, name
+    if os.environ.get("BENCH_START_POSTGRES", "1") == "0":
+        return None, "no TEST_DATABASE_URL, and BENCH_START_POSTGRES=0"
+    if not glob.glob("/usr/lib/postgresql/*/bin/postgres"):
+        return None, "no TEST_DATABASE_URL, and Debian's PostgreSQL is not installed (apt-get install postgresql)"
+    if os.geteuid() != 0:
+        return None, "no TEST_DATABASE_URL, and starting the local cluster needs root (sudo .ci/postgres.sh)"
+    started = subprocess.run(["bash", str(ROOT / ".ci/postgres.sh")], capture_output=True, text=True,
+                             env={**os.environ, "PGTEST_DB": "silent_refresh_bench"}, timeout=300)
+    found = re.search(r"TEST_DATABASE_URL='([^']+)'", started.stdout)
+    if started.returncode != 0 or not found:
+        return None, ".ci/postgres.sh failed: " + started.stderr.strip()[-300:]
+    return found.group(1), ".ci/postgres.sh (local cluster, database silent_refresh_bench)"
+
+
+def in_own_schema(url: str) -> str:
+    """The same server and database, with every table in SCHEMA: the bench
+    never touches tables it did not create."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).update_query_dict({"options": f"-csearch_path={SCHEMA}"}).render_as_string(
+        hide_password=False)
+
+
+def postgres_schema(url: str, create: bool) -> str:
+    """Drop SCHEMA (and create it afresh); returns the server's version."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+            if create:
+                connection.exec_driver_sql(f"CREATE SCHEMA {SCHEMA}")
+            return connection.exec_driver_sql("SHOW server_version").scalar()
+    finally:
+        engine.dispose()
+
+
+# --- the server -------------------------------------------------------------
+
+
+class Gunicorn:
+    """`make serve`'s command on a free loopback port, with its own log file."""
+
+    def __init__(self, env: dict, workers: int, log_path: Path):
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind((HOST, 0))
+            self.port = probe.getsockname()[1]
+        self.log_path = log_path
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "backend/gunicorn.conf.py", "--workers", str(workers),
+             "--bind", f"{HOST}:{self.port}", "backend:create_app()"],
+            cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://{HOST}:{self.port}/health", timeout=1):
+                    break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("gunicorn did not start:\n" + log_path.read_text()[-2000:])
+                time.sleep(0.1)
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) used so far by the master and its workers."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        try:
+            for stat in glob.glob("/proc/[0-9]*/stat"):
+                try:
+                    fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # the process ended meanwhile
+                pid, ppid = int(stat.split("/")[2]), int(fields[1])
+                if self.process.pid in (pid, ppid):
+                    total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (ValueError, IndexError):
+            return None
+        return total / ticks
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def login(port: int, password: str) -> str:
+    request = urllib.request.Request(
+        f"http://{HOST}:{port}/auth/login", method="POST",
+        data=json.dumps({"username": USERNAME, "password": password}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["access_token"]
+
+
+def run_interleaved(server: Gunicorn, loads: list, args) -> list[Result]:
+    """Run every load in turn, one time slice each, `args.slices` times over:
+    a burst of other work on the machine then hits all scenarios alike, and
+    the ratios between them stay meaningful. Each slice's worker CPU time is
+    charged to the scenario that ran in it."""
+    for load in loads:
+        load.setup()
+    cpu = {id(load): 0.0 for load in loads}
+    for _ in range(args.slices):
+        for load in loads:
+            remaining = args.max_requests - load.result.requests
+            if remaining <= 0:
+                continue
+            before = server.cpu_seconds()
+            load.run_slice(args.duration / args.slices, remaining)
+            after = server.cpu_seconds()
+            if before is None or after is None:
+                cpu[id(load)] = None
+            elif cpu[id(load)] is not None:
+                cpu[id(load)] += after - before
+    for load in loads:
+        if cpu[id(load)] is not None and load.result.requests:
+            load.result.server_cpu_ms = cpu[id(load)] / load.result.requests * 1000
+    return [load.result for load in loads]
+
+
+def bench_database(name: str, url: str, args, workdir: Path) -> list[Result]:
+    password = secrets.token_urlsafe(16)
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("REQUEST_LOG", "TRUSTED_PROXY_COUNT", "REFRESH_DELAY_MS", "LOGIN_RATE_LIMIT")}
+    env.update(APP_ENV="production", JWT_SECRET_KEY=secrets.token_hex(32), DATABASE_URL=url,
+               REQUEST_LOG="false", ACCESS_TOKEN_TTL="900")
+    subprocess.run([str(BIN / "flask"), "--app", "backend", "create-user", USERNAME, "--password", password],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    server = Gunicorn(env, args.workers, workdir / f"gunicorn-{name}.log")
+    try:
+        port = server.port
+        bearer = {"Authorization": f"Bearer {login(port, password)}"}
+        users = dict(concurrency=args.concurrency)
+        # Warm every worker up (imports, first database connection), unmeasured.
+        warm = [loadgen.PythonLoad("warm-up", port, path="/aaa", headers=bearer, **users),
+                loadgen.PythonLoad("warm-up", port, refresh_as=(USERNAME, password), **users)]
+        for load in warm:
+            load.setup()
+            load.run_slice(1.0, 5000)
+
+        results = run_interleaved(server, [
+            loadgen.PythonLoad("(a) /health", port, path="/health", **users),
+            loadgen.PythonLoad("(b) /aaa", port, path="/aaa", headers=bearer, **users),
+            loadgen.PythonLoad("(c) /auth/refresh", port, refresh_as=(USERNAME, password), **users),
+            loadgen.PythonLoad("(d) /auth/login", port, method="POST", path="/auth/login",
+                               body={"username": USERNAME, "password": password}, **users),
+        ], args)
+        if args.wrk:
+            results[1:1] = run_interleaved(server, [
+                loadgen.WrkLoad("(a) /health", port, path="/health", **users),
+                loadgen.WrkLoad("(b) /aaa", port, path="/aaa", headers=bearer, **users),
+            ], args)
+        return sorted(results, key=lambda r: (r.scenario, r.generator != "python"))
+    finally:
+        server.stop()
+
+
+# --- the report -----------------------------------------------------------------
+
+
+def password_check_ms() -> tuple[float, str]:
+    """CPU cost of one password check with the backend's own hashing."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    stored = generate_password_hash("bench-password")
+    timings = []
+    for _ in range(5):
+        started = time.process_time()
+        check_password_hash(stored, "bench-password")
+        timings.append(time.process_time() - started)
+    return statistics.median(timings) * 1000, stored.split("$", 1)[0]
+
+
+def token_check_us(workdir: Path) -> float:
+    """CPU cost of the /aaa guard alone: flask-jwt-extended's
+    verify_jwt_in_request(locations=["headers"]) with the app's own config."""
+    os.environ.setdefault("JWT_SECRET_KEY", secrets.token_hex(32))
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'token-check.sqlite'}"
+    sys.path.insert(0, str(ROOT))
+    from flask_jwt_extended import create_access_token, verify_jwt_in_request
+
+    from backend import create_app
+
+    app = create_app()
+    with app.app_context():
+        token = create_access_token("1", additional_claims={"username": USERNAME})
+    rounds = 2000
+    with app.test_request_context("/aaa", headers={"Authorization": f"Bearer {token}"}):
+        verify_jwt_in_request(locations=["headers"])
+        started = time.process_time()
+        for _ in range(rounds):
+            verify_jwt_in_request(locations=["headers"])
+        return (time.process_time() - started) / rounds * 1e6
+
+
+def fmt(value, digits=1) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def ratio(numerator: Result | None, denominator: Result | None) -> float | None:
+    if numerator is None or denominator is None or not denominator.rps:
+        return None
+    return numerator.rps / denominator.rps
+
+
+def report(all_results: dict[str, list[Result]], costs: dict) -> int:
+    print()
+    print("| database | scenario | generator | requests | req/s | p50 ms | p99 ms | worker CPU ms/req | errors |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
+    for database, results in all_results.items():
+        for r in results:
+            print(f"| {database} | {r.scenario} | {r.generator} | {r.requests:,} | {fmt(r.rps)} | "
+                  f"{fmt(r.p50_ms, 2)} | {fmt(r.p99_ms, 2)} | {fmt(r.server_cpu_ms, 2)} | {r.errors} |")
+    print()
+    print("Ratios, each from this run (same server, same generator):")
+    print()
+    print("| database | guarded/unguarded req/s | guarded/unguarded worker CPU | refresh/unguarded req/s "
+          "| login/unguarded req/s |")
+    print("|---|---|---:|---:|---:|")
+    failures = 0
+    for database, results in all_results.items():
+        pick = {(r.scenario[:3], r.generator): r for r in results}
+        health, aaa = pick.get(("(a)", "python")), pick.get(("(b)", "python"))
+        guarded = [f"{fmt(ratio(pick.get(('(b)', g)), pick.get(('(a)', g))), 2)} ({g})"
+                   for g in ("wrk", "python") if ("(a)", g) in pick]
+        cpu = (aaa.server_cpu_ms / health.server_cpu_ms
+               if health and aaa and health.server_cpu_ms and aaa.server_cpu_ms else None)
+        print(f"| {database} | {', '.join(guarded)} | {fmt(cpu, 2)} | "
+              f"{fmt(ratio(pick.get(('(c)', 'python')), health), 2)} (python) | "
+              f"{fmt(ratio(pick.get(('(d)', 'python')), health), 3)} (python) |")
+        failures += sum(r.errors for r in results)
+    print()
+    cores = os.cpu_count() or 1
+    print(f"- guarded/unguarded, target >= 0.9: /aaa makes no database query (so SQLite and PostgreSQL"
+          f" do not matter), but verifying the access token costs CPU: {costs['token_us']:.0f} us per"
+          f" request in-process here (PyJWT {version('pyjwt')}, flask-jwt-extended"
+          f" {version('flask-jwt-extended')}, which decodes each token twice). Whether the ratio"
+          " reaches 0.9 depends on how that compares with the rest of a request's cost.")
+    print("- refresh/unguarded: a refresh verifies the cookie's JWT and CSRF value, spends one row"
+          " (conditional UPDATE), inserts the next one and commits: one write transaction per request.")
+    print(f"- login/unguarded: one password check ({costs['hash_method']}) costs {costs['hash_ms']:.0f} ms"
+          f" of CPU, on purpose (it makes guessing passwords slow): {cores} cores allow at most"
+          f" ~{cores * 1000 / costs['hash_ms']:.0f} logins/s, whatever the database. Access-token checks"
+          " and refreshes never hash a password.")
+    print("- The python generator shares the CPU with the server; wrk (when installed) needs far less,"
+          " so its throughput figures are closer to the server's own limit. The worker-CPU column does"
+          " not depend on the generator.")
+    if failures:
+        print(f"\n{failures} request(s) failed.")
+    return 1 if failures else 0
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=4.0,
+                        help="seconds of load per scenario (default 4, at most 30)")
+    parser.add_argument("--slices", type=int, default=4,
+                        help="the scenarios take turns in this many slices (default 4: 1 s each)")
+    parser.add_argument("--concurrency", type=int, default=8, help="virtual users / connections (default 8)")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
+                        help="gunicorn workers (default 2 x cores + 1, as backend/gunicorn.conf.py)")
+    parser.add_argument("--max-requests", type=int, default=50_000, help="cap per scenario (default 50000)")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated (default both)")
+    parser.add_argument("--generator", choices=["auto", "python"], default="auto",
+                        help="auto: also run (a) and (b) under wrk when installed")
+    parser.add_argument("--keep", metavar="DIR", help="keep databases and gunicorn logs in DIR")
+    args = parser.parse_args()
+    if not (0 < args.duration <= 30 and 0 < args.concurrency <= 64 and 0 < args.max_requests <= 1_000_000
+            and 0 < args.slices <= args.duration):
+        parser.error("bounded runs only: 0 < duration <= 30, 0 < concurrency <= 64, "
+                     "0 < max-requests <= 1000000, 0 < slices <= duration (slices of 1 s or more)")
+    args.wrk = args.generator == "auto" and loadgen.wrk_available()
+
+    started = time.monotonic()
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    print(f"bench/server.py: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+          f"gunicorn {version('gunicorn')} with {args.workers} sync workers, APP_ENV=production")
+    print(f"load: {args.concurrency} concurrent users on {HOST}, a new connection per request; per scenario"
+          f" {args.duration:g} s or {args.max_requests:,} requests, whichever comes first, in {args.slices}"
+          " slices taking turns with the other scenarios")
+    print("generators: python (asyncio, bench/loadgen.py) for every scenario"
+          + ("; wrk also for (a) and (b)" if args.wrk else
+             "; wrk not used (" + ("--generator python" if args.generator == "python" else "not installed") + ")"))
+    workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="silent-refresh-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    hash_ms, hash_method = password_check_ms()
+    costs = {"hash_ms": hash_ms, "hash_method": hash_method, "token_us": token_check_us(workdir)}
+    print(f"load average before: {load_average()} (other work on this machine skews throughput;"
+          " worker CPU per request much less)")
+    all_results = {}
+    for database in [d.strip() for d in args.databases.split(",") if d.strip()]:
+        if database == "sqlite":
+            path = workdir / "bench.sqlite"
+            for leftover in workdir.glob("bench.sqlite*"):
+                leftover.unlink()
+            print(f"SQLite {sqlite3.sqlite_version}: {path} (WAL)")
+            all_results["SQLite"] = bench_database("sqlite", f"sqlite:///{path}", args, workdir)
+        elif database == "postgresql":
+            url, source = postgres_url()
+            if url is None:
+                print(f"skipped PostgreSQL: {source}")
+                continue
+            try:
+                server_version = postgres_schema(url, create=True)
+            except Exception as error:  # no server, wrong password, no CREATE privilege
+                print(f"skipped PostgreSQL: cannot prepare schema {SCHEMA} ({error.__class__.__name__}: "
+                      f"{str(error).strip().splitlines()[0]})")
+                continue
+            print(f"PostgreSQL {server_version}: {source}, schema {SCHEMA} (dropped afterwards)")
+            try:
+                all_results["PostgreSQL"] = bench_database("postgresql", in_own_schema(url), args, workdir)
+            finally:
+                postgres_schema(url, create=False)
+        else:
+            parser.error(f"unknown database {database!r}")
+    if all_results:
+        status = report(all_results, costs)
+        print(f"load average after: {load_average()}")
+    else:
+        status = 1
+        print("nothing was measured")
+    if args.keep or (status and all_results):
+        print(f"databases and gunicorn logs kept in {workdir}")
+    else:
+        shutil.rmtree(workdir)
+    print(f"\nbench/server.py took {time.monotonic() - started:.0f} s")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
