@@ -7,7 +7,9 @@ PY            := $(VENV)/bin/python
 FLASK         := $(VENV)/bin/flask --app backend
 BACKEND_PORT  ?= 5001
 FRONTEND_PORT ?= 8000
-export BACKEND_PORT FRONTEND_PORT
+# The API must allow the page's origin: follow FRONTEND_PORT unless set.
+CORS_ORIGINS  ?= http://localhost:$(FRONTEND_PORT),http://127.0.0.1:$(FRONTEND_PORT)
+export BACKEND_PORT FRONTEND_PORT CORS_ORIGINS
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run demo serve test test-python test-js test-postgres newman bench clean
@@ -63,14 +65,14 @@ newman:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NEWMAN); \
 	else echo "SKIPPED: newman install (no 'npm' on PATH; the Postman collection test will skip)"; fi
 
-test-python: $(VENV)/.installed newman
+test-python: $(VENV)/.installed newman ## only the Python tests (API, security, docs, browser, newman, curl)
 	$(PY) -m pytest
 
 test-postgres: $(VENV)/.installed ## the backend tests again on PostgreSQL (TEST_DATABASE_URL; as root: source .ci/postgres.sh)
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "Set TEST_DATABASE_URL=postgresql+psycopg://USER:PASSWORD@127.0.0.1:5432/DB (as root: source .ci/postgres.sh)"; exit 1; fi
 	$(PY) -m pytest tests --ignore=tests/browser
 
-test-js:
+test-js: ## only the JavaScript client tests (node --test)
 	@if command -v node >/dev/null 2>&1; then \
 		node --test tests/js/; \
 	elif [ -n "$$SILENT_REFRESH_REQUIRE_ALL" ]; then \
@@ -79,7 +81,8 @@ test-js:
 		echo "SKIPPED: JavaScript client tests (no 'node' on PATH; install Node 20+)"; \
 	fi
 
-bench: $(VENV)/.installed ## measure the client queue and the server (ratios, one run)
+bench: $(VENV)/.installed ## measure the client queue (needs Node) and the server (ratios, one run)
+	@command -v node >/dev/null 2>&1 || { echo "make bench needs Node 20+ for bench/client_queue.mjs"; exit 1; }
 	node bench/client_queue.mjs
 	$(PY) bench/server.py
 

@@ -119,6 +119,9 @@ def load_config(instance_path: str) -> dict:
         "JWT_REFRESH_CSRF_COOKIE_PATH": "/",  # readable by the page's JavaScript
         "JWT_COOKIE_SAMESITE": "Strict",
         "JWT_COOKIE_SECURE": env_bool("COOKIE_SECURE", production),
+        # Host-only cookies by default; a parent domain when the page and the
+        # API live on sibling hosts (the page must read csrf_refresh_token).
+        "JWT_COOKIE_DOMAIN": os.environ.get("COOKIE_DOMAIN", "").strip() or None,
         "JWT_COOKIE_CSRF_PROTECT": True,
         "JWT_SESSION_COOKIE": False,  # survive a browser restart, until max_age
     }

@@ -26,7 +26,7 @@ def _clean_environment(monkeypatch):
     # Tests must not depend on the developer's shell or .env.
     for name in (
         "APP_ENV", "DATABASE_URL", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "SESSION_MAX_AGE",
-        "CORS_ORIGINS", "COOKIE_SECURE", "REFRESH_DELAY_MS", "LOGIN_RATE_LIMIT",
+        "CORS_ORIGINS", "COOKIE_SECURE", "COOKIE_DOMAIN", "REFRESH_DELAY_MS", "LOGIN_RATE_LIMIT",
         "RATELIMIT_STORAGE_URI", "TRUSTED_PROXY_COUNT", "REQUEST_LOG",
     ):
         monkeypatch.delenv(name, raising=False)

@@ -58,3 +58,25 @@ def test_database_url_selects_the_database(monkeypatch, tmp_path):
 def test_create_app_uses_test_config_over_the_environment(tmp_path):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite"})
     assert app.testing
+
+
+def test_cookie_domain_scopes_both_cookies_to_sibling_hosts(monkeypatch, app_factory):
+    monkeypatch.setenv("COOKIE_DOMAIN", "example.com")
+    app = app_factory()
+    from backend.extensions import db
+    from backend.models import User
+
+    with app.app_context():
+        user = User(username="u")
+        user.set_password("p")
+        db.session.add(user)
+        db.session.commit()
+    response = app.test_client().post("/auth/login", json={"username": "u", "password": "p"})
+    cookies = response.headers.getlist("Set-Cookie")
+    assert len(cookies) == 2
+    assert all("Domain=example.com" in cookie for cookie in cookies)
+
+
+def test_cookies_are_host_only_by_default(client):
+    response = client.post("/auth/login", json={"username": "demo", "password": "password"})
+    assert not any("Domain=" in cookie for cookie in response.headers.getlist("Set-Cookie"))
