@@ -52,12 +52,16 @@ const SHARED_TOKEN_GRACE_MS = 1_000;
  *   eject(id: number): void }} InterceptorChain
  * @typedef {{ now(): number, setTimeout(fn: () => void, ms: number): any,
  *   clearTimeout(id: any): void }} Clock
+ * @typedef {{ requestId: number, method: string, path: string }} RequestMeta
+ *   What every request event carries.
  * @typedef {{ type: string, time: number, [field: string]: any }} ApiEvent
  *   Request events: request, unauthorized, queued, replay, done, error
  *     { requestId, method, path, status?, code?, error?, refreshId? (queued), reason? (replay) }
  *   Refresh events: refresh-start { refreshId, reason: 'reactive'|'proactive'|'restore' },
  *     refresh-end { refreshId, ok, source: 'server'|'other-tab', error? }
  *   session { session, reason } whenever the session changes.
+ * @typedef {{ on(type: string, listener: (event: ApiEvent) => void): () => void,
+ *   emit(type: string, fields?: Record<string, any>): void }} Emitter
  */
 
 /**
@@ -83,6 +87,85 @@ export class ApiError extends Error {
     this.data = data;
   }
 }
+
+// The plumbing below (events, interceptor chains) is generic: createApiClient
+// uses it, and so does naive.js, so the two clients differ only where it matters.
+
+// #region events
+/**
+ * A tiny event emitter. `on` subscribes to one event type, or '*' for all,
+ * and returns the unsubscribe function; `emit` stamps the event with a time
+ * and calls the listeners.
+ * @param {string} [owner] named in the console when a listener throws
+ * @returns {Emitter}
+ */
+export function createEmitter(owner = 'api.js') {
+  /** @type {Map<string, Set<(event: ApiEvent) => void>>} */
+  const listeners = new Map();
+
+  /** Subscribe to one event type, or '*' for all. Returns the unsubscribe function. */
+  function on(/** @type {string} */ type, /** @type {(event: ApiEvent) => void} */ listener) {
+    if (!listeners.has(type)) listeners.set(type, new Set());
+    listeners.get(type)?.add(listener);
+    return () => void listeners.get(type)?.delete(listener);
+  }
+
+  function emit(/** @type {string} */ type, /** @type {Record<string, any>} */ fields = {}) {
+    const event = { type, time: performance.now(), ...fields };
+    for (const listener of [...(listeners.get(type) ?? []), ...(listeners.get('*') ?? [])]) {
+      // A broken listener (say, the demo's timeline) must never break a request.
+      try { listener(event); } catch (error) { console.error(`${owner}: event listener failed`, error); }
+    }
+  }
+  return { on, emit };
+}
+// #endregion
+
+// #region interceptors
+/**
+ * An axios-style interceptor chain: `use` adds a pair of handlers and returns
+ * its id, `eject(id)` removes it. Run it with runInterceptors.
+ * @returns {InterceptorChain & { handlers: Array<Handler | null> }}
+ */
+export function createInterceptorChain() {
+  /** @type {Array<Handler | null>} */
+  const handlers = [];
+  return {
+    handlers,
+    use(onFulfilled, onRejected) {
+      handlers.push({ onFulfilled, onRejected });
+      return handlers.length - 1;
+    },
+    eject(id) {
+      handlers[id] = null;
+    },
+  };
+}
+
+/**
+ * Run handlers in the order they were added (axios runs request interceptors
+ * in reverse; we don't). A throw switches to the onRejected track, an
+ * onRejected that returns switches back: a promise chain, written as a loop.
+ * @param {Array<Handler | null>} handlers
+ * @param {any} value
+ * @param {boolean} failed
+ */
+export async function runInterceptors(handlers, value, failed) {
+  for (const handler of handlers) {
+    const step = failed ? handler?.onRejected : handler?.onFulfilled;
+    if (!step) continue;
+    try {
+      value = await step(value);
+      failed = false;
+    } catch (error) {
+      value = error;
+      failed = true;
+    }
+  }
+  if (failed) throw value;
+  return value;
+}
+// #endregion
 
 /**
  * @param {object} [options]
@@ -138,25 +221,7 @@ export function createApiClient(options = {}) {
   /** @type {string | null} CSRF value of a refresh cookie the server refused: don't try it again. */
   let refusedCsrf = null;
 
-  // #region events
-  /** @type {Map<string, Set<(event: ApiEvent) => void>>} */
-  const listeners = new Map();
-
-  /** Subscribe to one event type, or '*' for all. Returns the unsubscribe function. */
-  function on(/** @type {string} */ type, /** @type {(event: ApiEvent) => void} */ listener) {
-    if (!listeners.has(type)) listeners.set(type, new Set());
-    listeners.get(type)?.add(listener);
-    return () => void listeners.get(type)?.delete(listener);
-  }
-
-  function emit(/** @type {string} */ type, /** @type {Record<string, any>} */ fields = {}) {
-    const event = { type, time: performance.now(), ...fields };
-    for (const listener of [...(listeners.get(type) ?? []), ...(listeners.get('*') ?? [])]) {
-      // A broken listener (say, the demo's timeline) must never break a request.
-      try { listener(event); } catch (error) { console.error('api.js: event listener failed', error); }
-    }
-  }
-  // #endregion
+  const { on, emit } = createEmitter();
 
   // #region session
   /** A copy, so nobody can change our state behind our back. */
@@ -181,18 +246,8 @@ export function createApiClient(options = {}) {
     emit('session', { session: getSession(), reason });
   }
 
-  /** @param {any} body a token response: { access_token, expires_in, access_token_expires_at, user } */
-  function sessionFromTokenResponse(body) {
-    if (typeof body?.access_token !== 'string' || !body.access_token) {
-      throw new ApiError('The server answered without an access token', { status: 200, code: 'bad_response' });
-    }
-    // Prefer the relative expires_in: the server's clock and ours may disagree
-    // by minutes, a duration does not. The ISO date is the fallback.
-    const expiresAt = typeof body.expires_in === 'number'
-      ? clock.now() + body.expires_in * 1000
-      : Date.parse(body.access_token_expires_at) || null;
-    return { user: body.user ?? null, accessToken: body.access_token, accessTokenExpiresAt: expiresAt };
-  }
+  // A token response from login or refresh becomes a Session in
+  // sessionFromTokenResponse, near the end of this file.
 
   /** Can there be a refresh cookie worth trying? Only if its readable CSRF twin exists. */
   function mayHaveRefreshCookie() {
@@ -201,50 +256,9 @@ export function createApiClient(options = {}) {
   }
   // #endregion
 
-  // #region interceptors
-  /** @returns {InterceptorChain & { handlers: Array<Handler | null> }} */
-  function createChain() {
-    /** @type {Array<Handler | null>} */
-    const handlers = [];
-    return {
-      handlers,
-      use(onFulfilled, onRejected) {
-        handlers.push({ onFulfilled, onRejected });
-        return handlers.length - 1;
-      },
-      eject(id) {
-        handlers[id] = null;
-      },
-    };
-  }
-
-  /**
-   * Run handlers in the order they were added (axios runs request interceptors
-   * in reverse; we don't). A throw switches to the onRejected track, an
-   * onRejected that returns switches back: a promise chain, written as a loop.
-   * @param {Array<Handler | null>} handlers
-   * @param {any} value
-   * @param {boolean} failed
-   */
-  async function runChain(handlers, value, failed) {
-    for (const handler of handlers) {
-      const step = failed ? handler?.onRejected : handler?.onFulfilled;
-      if (!step) continue;
-      try {
-        value = await step(value);
-        failed = false;
-      } catch (error) {
-        value = error;
-        failed = true;
-      }
-    }
-    if (failed) throw value;
-    return value;
-  }
-
-  const requestChain = createChain();
-  const responseChain = createChain();
-  // #endregion
+  // The two interceptor chains (see createInterceptorChain, above).
+  const requestChain = createInterceptorChain();
+  const responseChain = createInterceptorChain();
 
   // #region attach-token
   /**
@@ -266,12 +280,6 @@ export function createApiClient(options = {}) {
     return /^https?:\/\//.test(path) ? path : baseURL.replace(/\/$/, '') + path;
   }
 
-  /** /auth/* belongs to the refresh machinery: its 401s mean "no", never "refresh and retry". */
-  function isAuthPath(/** @type {string} */ path) {
-    const pathname = /^https?:\/\//.test(path) ? new URL(path).pathname : path;
-    return pathname.startsWith('/auth/');
-  }
-
   /**
    * fetch, read the JSON body, turn every failure into an ApiError.
    * @param {string} path
@@ -284,15 +292,7 @@ export function createApiClient(options = {}) {
     const timer = controller ? clock.setTimeout(() => controller.abort(), /** @type {number} */ (timeoutMs)) : null;
     try {
       const res = await fetchImpl(urlFor(path), controller ? { ...init, signal: controller.signal } : init);
-      const text = await res.text();
-      const data = parseBody(text);
-      if (!res.ok) {
-        const body = data && typeof data === 'object' ? data : {};
-        throw new ApiError(body.message || `HTTP ${res.status} from ${path}`, {
-          status: res.status, code: body.error || 'http_error', data, requestId,
-        });
-      }
-      return { status: res.status, data, headers: res.headers, requestId };
+      return toApiResponse(res, await res.text(), path, requestId);
     } catch (error) {
       if (error instanceof ApiError) throw error;
       if (controller?.signal.aborted) {
@@ -306,13 +306,7 @@ export function createApiClient(options = {}) {
 
   /** @param {string} path @param {string | null} [csrf] @param {unknown} [body] */
   function authPost(path, csrf, body, timeoutMs = 0) {
-    const headers = new Headers({ 'Content-Type': 'application/json' });
-    if (csrf) headers.set('X-CSRF-TOKEN', csrf);
-    // credentials: 'include' because the API is another origin (port 5001)
-    // and the refresh cookie must travel with these calls, and only these.
-    const init = { method: 'POST', headers, credentials: /** @type {const} */ ('include'),
-      body: body === undefined ? undefined : JSON.stringify(body) };
-    return callFetch(path, init, { timeoutMs });
+    return callFetch(path, authPostInit(csrf, body), { timeoutMs });
   }
 
   /**
@@ -324,18 +318,11 @@ export function createApiClient(options = {}) {
    */
   async function send(config) {
     /** @type {RequestConfig} */
-    const trip = await runChain(requestChain.handlers, { ...config, headers: new Headers(config.headers) }, false);
+    const trip = await runInterceptors(requestChain.handlers, { ...config, headers: new Headers(config.headers) }, false);
     const auth = trip.headers.get('Authorization');
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : null;
-    /** @type {RequestInit} */
-    const init = { method: trip.method, headers: trip.headers };
-    if (trip.data !== undefined) {
-      if (!trip.headers.has('Content-Type')) trip.headers.set('Content-Type', 'application/json');
-      init.body = JSON.stringify(trip.data);
-    }
-    if (isAuthPath(trip.path)) init.credentials = 'include';
     try {
-      const response = await callFetch(trip.path, init, { requestId: trip.requestId });
+      const response = await callFetch(trip.path, fetchInit(trip), { requestId: trip.requestId });
       return { token, response: { ...response, config: trip } };
     } catch (error) {
       return { token, error };
@@ -443,7 +430,7 @@ export function createApiClient(options = {}) {
     const csrf = readCsrf();
     try {
       const { data } = await authPost('/auth/refresh', csrf, undefined, refreshTimeoutMs);
-      const next = sessionFromTokenResponse(data);
+      const next = sessionFromTokenResponse(data, clock.now());
       setSession(next, reason === 'restore' ? 'restore' : 'refresh', true);
       return next;
     } catch (error) {
@@ -626,33 +613,17 @@ export function createApiClient(options = {}) {
   }
   // #endregion
 
-  // #region restore
-  /**
-   * On page load: get a session from the refresh cookie, or null. Only asks
-   * the server when the readable CSRF cookie says there may be a session, so
-   * a first visit makes no doomed request. A 4xx means "not logged in"
-   * (null); a network error or 5xx is thrown, since we could not find out.
-   * @returns {Promise<Session | null>}
-   */
-  async function restore() {
-    if (session) return getSession();
-    if (!mayHaveRefreshCookie()) return null;
-    try {
-      await startRefresh('restore');
-      return getSession();
-    } catch (error) {
-      if (error instanceof ApiError && error.status >= 400 && error.status < 500) return null;
-      throw error;
-    }
+  /** On page load: a session from the refresh cookie, or null (see restoreSession). */
+  function restore() {
+    return restoreSession({ getSession, mayHaveRefreshCookie, refresh: () => startRefresh('restore') });
   }
-  // #endregion
 
   /** Log in; resolves to the user. Sets the refresh cookie and starts the session. */
   async function login(/** @type {string} */ username, /** @type {string} */ password) {
     // A rotation still in flight would land after us and overwrite this login.
     await refreshPromise?.catch(() => {});
     const { data } = await authPost('/auth/login', null, { username, password });
-    const next = sessionFromTokenResponse(data);
+    const next = sessionFromTokenResponse(data, clock.now());
     setSession(next, 'login', true);
     return next.user;
   }
@@ -695,54 +666,15 @@ export function createApiClient(options = {}) {
    * axios-like request. Resolves with the parsed JSON body; throws ApiError.
    * @param {RequestInput} input
    */
-  async function request(input) {
-    const requestId = ++lastRequestId;
-    /** @type {RequestConfig} */
-    const config = {
-      method: (input.method ?? 'GET').toUpperCase(),
-      path: input.path ?? input.url ?? '',
-      data: input.data,
-      headers: new Headers(input.headers),
-      requestId,
-    };
-    const meta = { requestId, method: config.method, path: config.path };
-    emit('request', meta);
-    /** @type {unknown} */
-    let outcome;
-    let failed = false;
-    try {
-      outcome = await sendWithRefresh(config, meta);
-    } catch (error) {
-      outcome = error;
-      failed = true;
-    }
-    // Response interceptors see the final outcome only: a 401 that was
-    // handled by a refresh and a replay is none of their business.
-    try {
-      /** @type {ApiResponse} */
-      const response = await runChain(responseChain.handlers, outcome, failed);
-      emit('done', { ...meta, status: response?.status });
-      return response?.data;
-    } catch (error) {
-      const { status, code } = error instanceof ApiError ? error : { status: undefined, code: undefined };
-      emit('error', { ...meta, status, code, error });
-      throw error;
-    }
+  function request(input) {
+    return runRequest(input, ++lastRequestId, { emit, responseChain, deliver: sendWithRefresh });
   }
 
   return {
     restore,
     login,
     logout,
-    request,
-    get: (/** @type {string} */ path, /** @type {RequestInput} */ config = {}) => request({ ...config, method: 'GET', path }),
-    post: (/** @type {string} */ path, /** @type {unknown} */ data, /** @type {RequestInput} */ config = {}) =>
-      request({ ...config, method: 'POST', path, data }),
-    on,
-    interceptors: {
-      request: { use: requestChain.use, eject: requestChain.eject },
-      response: { use: responseChain.use, eject: responseChain.eject },
-    },
+    ...requestApi({ request, on, requestChain, responseChain }),
     getSession,
     setAccessToken,
     setProactiveRefresh,
@@ -756,7 +688,7 @@ export function createApiClient(options = {}) {
  * @param {Document | null} doc
  * @param {string} name
  */
-function readCookie(doc, name) {
+export function readCookie(doc, name) {
   for (const pair of (doc?.cookie ?? '').split(/;\s*/)) {
     const eq = pair.indexOf('=');
     if (eq > 0 && pair.slice(0, eq) === name) return decodeURIComponent(pair.slice(eq + 1));
@@ -772,4 +704,169 @@ function parseBody(/** @type {string} */ text) {
   } catch {
     return text;
   }
+}
+
+/**
+ * A token response ({ access_token, expires_in, access_token_expires_at, user })
+ * as a Session. Throws ApiError('bad_response') when it holds no access token.
+ * @param {any} body
+ * @param {number} now this machine's clock, ms since the epoch
+ * @returns {Session}
+ */
+export function sessionFromTokenResponse(body, now) {
+  if (typeof body?.access_token !== 'string' || !body.access_token) {
+    throw new ApiError('The server answered without an access token', { status: 200, code: 'bad_response' });
+  }
+  // Prefer the relative expires_in: the server's clock and ours may disagree
+  // by minutes, a duration does not. The ISO date is the fallback.
+  const expiresAt = typeof body.expires_in === 'number'
+    ? now + body.expires_in * 1000
+    : Date.parse(body.access_token_expires_at) || null;
+  return { user: body.user ?? null, accessToken: body.access_token, accessTokenExpiresAt: expiresAt };
+}
+
+// #region restore
+/**
+ * On page load: get a session from the refresh cookie, or null. Only asks
+ * the server when the readable CSRF cookie says there may be a session, so
+ * a first visit makes no doomed request. A 4xx means "not logged in"
+ * (null); a network error or 5xx is thrown, since we could not find out.
+ * @param {{ getSession(): Session | null, mayHaveRefreshCookie(): boolean,
+ *   refresh(): Promise<unknown> }} client
+ * @returns {Promise<Session | null>}
+ */
+export async function restoreSession({ getSession, mayHaveRefreshCookie, refresh }) {
+  if (getSession()) return getSession();
+  if (!mayHaveRefreshCookie()) return null;
+  try {
+    await refresh();
+    return getSession();
+  } catch (error) {
+    if (error instanceof ApiError && error.status >= 400 && error.status < 500) return null;
+    throw error;
+  }
+}
+// #endregion
+
+/** /auth/* belongs to the refresh machinery: its 401s mean "no", never "refresh and retry". */
+export function isAuthPath(/** @type {string} */ path) {
+  const pathname = /^https?:\/\//.test(path) ? new URL(path).pathname : path;
+  return pathname.startsWith('/auth/');
+}
+
+/**
+ * The fetch options for one trip of an API call: JSON body, and the cookies
+ * only for /auth/* (the API is another origin).
+ * @param {RequestConfig} trip
+ * @returns {RequestInit}
+ */
+export function fetchInit(trip) {
+  /** @type {RequestInit} */
+  const init = { method: trip.method, headers: trip.headers };
+  if (trip.data !== undefined) {
+    if (!trip.headers.has('Content-Type')) trip.headers.set('Content-Type', 'application/json');
+    init.body = JSON.stringify(trip.data);
+  }
+  if (isAuthPath(trip.path)) init.credentials = 'include';
+  return init;
+}
+
+/**
+ * The fetch options for a POST to /auth/* (login, refresh, logout).
+ * @param {string | null | undefined} csrf the X-CSRF-TOKEN header, if any
+ * @param {unknown} [body] sent as JSON
+ * @returns {RequestInit}
+ */
+export function authPostInit(csrf, body) {
+  const headers = new Headers({ 'Content-Type': 'application/json' });
+  if (csrf) headers.set('X-CSRF-TOKEN', csrf);
+  // credentials: 'include' because the API is another origin (port 5001)
+  // and the refresh cookie must travel with these calls, and only these.
+  return { method: 'POST', headers, credentials: 'include',
+    body: body === undefined ? undefined : JSON.stringify(body) };
+}
+
+/**
+ * A fetch Response and its body text, as an ApiResponse; an HTTP error
+ * status as an ApiError carrying the server's `error` code and message.
+ * @param {Response} res
+ * @param {string} text
+ * @param {string} path for the error message
+ * @param {number} [requestId]
+ * @returns {ApiResponse}
+ */
+export function toApiResponse(res, text, path, requestId) {
+  const data = parseBody(text);
+  if (!res.ok) {
+    const body = data && typeof data === 'object' ? data : {};
+    throw new ApiError(body.message || `HTTP ${res.status} from ${path}`, {
+      status: res.status, code: body.error || 'http_error', data, requestId,
+    });
+  }
+  return { status: res.status, data, headers: res.headers, requestId };
+}
+
+/**
+ * What request() does around the refresh strategy, the same in both clients:
+ * build the config, emit 'request', let `deliver` send it (and deal with a
+ * 401), then run the response interceptors and emit 'done' or 'error'.
+ * Resolves with the parsed JSON body; throws ApiError.
+ * @param {RequestInput} input
+ * @param {number} requestId
+ * @param {{ emit: Emitter['emit'], responseChain: { handlers: Array<Handler | null> },
+ *   deliver: (config: RequestConfig, meta: RequestMeta) => Promise<ApiResponse> }} parts
+ */
+export async function runRequest(input, requestId, { emit, responseChain, deliver }) {
+  /** @type {RequestConfig} */
+  const config = {
+    method: (input.method ?? 'GET').toUpperCase(),
+    path: input.path ?? input.url ?? '',
+    data: input.data,
+    headers: new Headers(input.headers),
+    requestId,
+  };
+  const meta = { requestId, method: config.method, path: config.path };
+  emit('request', meta);
+  /** @type {unknown} */
+  let outcome;
+  let failed = false;
+  try {
+    outcome = await deliver(config, meta);
+  } catch (error) {
+    outcome = error;
+    failed = true;
+  }
+  // Response interceptors see the final outcome only: a 401 that was
+  // handled by a refresh and a replay is none of their business.
+  try {
+    /** @type {ApiResponse} */
+    const response = await runInterceptors(responseChain.handlers, outcome, failed);
+    emit('done', { ...meta, status: response?.status });
+    return response?.data;
+  } catch (error) {
+    const { status, code } = error instanceof ApiError ? error : { status: undefined, code: undefined };
+    emit('error', { ...meta, status, code, error });
+    throw error;
+  }
+}
+
+/**
+ * The request half of a client's public API: request() and its axios-like
+ * shortcuts get(path, config) and post(path, data, config), on(), and the
+ * interceptors (use and eject only, not the handlers array).
+ * @param {{ request: (input: RequestInput) => Promise<any>, on: Emitter['on'],
+ *   requestChain: InterceptorChain, responseChain: InterceptorChain }} parts
+ */
+export function requestApi({ request, on, requestChain, responseChain }) {
+  return {
+    request,
+    get: (/** @type {string} */ path, /** @type {RequestInput} */ config = {}) => request({ ...config, method: 'GET', path }),
+    post: (/** @type {string} */ path, /** @type {unknown} */ data, /** @type {RequestInput} */ config = {}) =>
+      request({ ...config, method: 'POST', path, data }),
+    on,
+    interceptors: {
+      request: { use: requestChain.use, eject: requestChain.eject },
+      response: { use: responseChain.use, eject: responseChain.eject },
+    },
+  };
 }
