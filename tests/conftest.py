@@ -67,14 +67,24 @@ def app_factory(tmp_path):
             db.engine.dispose()
 
 
+def add_user(app, username: str, password: str, password_hash: str | None = None) -> int:
+    """Create a user directly in the database; returns its id. Pass a
+    `password_hash` to skip the (deliberately slow) hashing."""
+    with app.app_context():
+        user = User(username=username)
+        if password_hash:
+            user.password_hash = password_hash
+        else:
+            user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user.id
+
+
 @pytest.fixture
 def app(app_factory):
     app = app_factory()
-    with app.app_context():
-        user = User(username="demo")
-        user.set_password("password")
-        db.session.add(user)
-        db.session.commit()
+    add_user(app, "demo", "password")
     return app
 
 

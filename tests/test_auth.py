@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from backend.extensions import db
-from backend.models import RefreshToken, User
-from conftest import make_token, unverified_claims
+from backend.models import RefreshToken
+from conftest import add_user, make_token, unverified_claims
 
 
 def cookie_header(response, name):
@@ -39,11 +39,7 @@ def test_refresh_token_is_only_in_an_httponly_strict_cookie_scoped_to_auth(auth)
 def test_refresh_cookie_is_secure_in_production(app_factory, monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     app = app_factory()
-    with app.app_context():
-        user = User(username="prod")
-        user.set_password("pw")
-        db.session.add(user)
-        db.session.commit()
+    add_user(app, "prod", "pw")
     response = app.test_client().post("/auth/login", json={"username": "prod", "password": "pw"})
     assert "Secure" in cookie_header(response, "refresh_token_cookie")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -94,11 +90,7 @@ def test_huge_login_body_is_413(client):
 
 
 def test_unicode_usernames_and_passwords_work(app, client):
-    with app.app_context():
-        user = User(username="zoë-日本")
-        user.set_password("pässwörd 🔑")
-        db.session.add(user)
-        db.session.commit()
+    add_user(app, "zoë-日本", "pässwörd 🔑")
     response = client.post("/auth/login", json={"username": "zoë-日本", "password": "pässwörd 🔑"})
     assert response.status_code == 200
     assert response.get_json()["user"]["username"] == "zoë-日本"
@@ -219,11 +211,7 @@ def test_unknown_refresh_token_is_invalid_token(app, auth):
 
 def test_rotation_never_extends_a_session_past_session_max_age(app_factory):
     app = app_factory(SESSION_MAX_AGE=timedelta(seconds=30), JWT_REFRESH_TOKEN_EXPIRES=timedelta(hours=1))
-    with app.app_context():
-        user = User(username="u")
-        user.set_password("p")
-        db.session.add(user)
-        db.session.commit()
+    add_user(app, "u", "p")
     client = app.test_client()
     login = client.post("/auth/login", json={"username": "u", "password": "p"})
     max_age = int(cookie_header(login, "refresh_token_cookie").split("Max-Age=")[1].split(";")[0])

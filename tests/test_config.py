@@ -7,6 +7,7 @@ import pytest
 
 from backend import create_app
 from backend.config import ConfigError, load_config
+from conftest import add_user
 
 
 def test_production_refuses_to_start_without_an_explicit_secret(monkeypatch, tmp_path):
@@ -63,14 +64,7 @@ def test_create_app_uses_test_config_over_the_environment(tmp_path):
 def test_cookie_domain_scopes_both_cookies_to_sibling_hosts(monkeypatch, app_factory):
     monkeypatch.setenv("COOKIE_DOMAIN", "example.com")
     app = app_factory()
-    from backend.extensions import db
-    from backend.models import User
-
-    with app.app_context():
-        user = User(username="u")
-        user.set_password("p")
-        db.session.add(user)
-        db.session.commit()
+    add_user(app, "u", "p")
     response = app.test_client().post("/auth/login", json={"username": "u", "password": "p"})
     cookies = response.headers.getlist("Set-Cookie")
     assert len(cookies) == 2

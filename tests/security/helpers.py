@@ -5,8 +5,7 @@ from collections import Counter
 
 from werkzeug.security import generate_password_hash
 
-from backend.extensions import db
-from backend.models import User
+import conftest
 
 # Case counts per fuzz test, filled while the suite runs and printed at the
 # end of the session (see conftest.pytest_terminal_summary).
@@ -37,15 +36,7 @@ def cheap_hash(password: str) -> str:
 
 
 def add_user(app, username: str, password: str, *, fast: bool = True) -> int:
-    with app.app_context():
-        user = User(username=username)
-        if fast:
-            user.password_hash = cheap_hash(password)
-        else:
-            user.set_password(password)
-        db.session.add(user)
-        db.session.commit()
-        return user.id
+    return conftest.add_user(app, username, password, cheap_hash(password) if fast else None)
 
 
 def assert_safe_response(response, method: str = "GET") -> None:
