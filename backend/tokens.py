@@ -11,7 +11,7 @@ Vocabulary:
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
