@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import current_app
-from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import delete, select, update
 
 from .errors import ApiError
@@ -40,22 +40,33 @@ def issue_tokens(user: User, family: str | None = None, auth_time: int | None = 
     The caller commits.
     """
     config = current_app.config
-    now = datetime.now(timezone.utc)
+    # Whole seconds: that is what a JWT's `exp` holds, and what we report.
+    now = datetime.now(timezone.utc).replace(microsecond=0)
     family = family or str(uuid.uuid4())
     auth_time = auth_time or int(now.timestamp())
     session_ends = datetime.fromtimestamp(auth_time, timezone.utc) + config["SESSION_MAX_AGE"]
     refresh_expires = min(now + config["JWT_REFRESH_TOKEN_EXPIRES"], session_ends)
     if refresh_expires <= now:
         raise ApiError(401, "token_expired", "The session has reached its maximum age; log in again.")
+    access_expires = now + config["JWT_ACCESS_TOKEN_EXPIRES"]
 
+    # We choose `jti` and `exp` ourselves (additional claims override the
+    # library's defaults), so we know them without decoding our own tokens.
     identity = str(user.id)
-    access_token = create_access_token(identity, additional_claims={"username": user.username})
+    access_token = create_access_token(
+        identity,
+        additional_claims={"username": user.username, "exp": int(access_expires.timestamp())},
+    )
+    refresh_jti = str(uuid.uuid4())
     refresh_token = create_refresh_token(
         identity,
-        additional_claims={"family": family, "auth_time": auth_time},
-        expires_delta=refresh_expires - now,
+        additional_claims={
+            "jti": refresh_jti,
+            "exp": int(refresh_expires.timestamp()),
+            "family": family,
+            "auth_time": auth_time,
+        },
     )
-    refresh_jti = decode_token(refresh_token)["jti"]
     db.session.add(
         RefreshToken(
             jti=refresh_jti,
@@ -65,12 +76,10 @@ def issue_tokens(user: User, family: str | None = None, auth_time: int | None = 
             expires_at=refresh_expires.replace(tzinfo=None),
         )
     )
-    # Report the exact `exp` of the token, so the client's timer matches it.
-    access_exp = decode_token(access_token)["exp"]
     return IssuedTokens(
         user=user,
         access_token=access_token,
-        access_token_expires_at=datetime.fromtimestamp(access_exp, timezone.utc),
+        access_token_expires_at=access_expires,
         refresh_token=refresh_token,
         refresh_token_expires_at=refresh_expires,
     )

@@ -1,6 +1,6 @@
 """POST /auth/login, /auth/refresh and /auth/logout (backend/auth.py)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -269,3 +269,16 @@ def test_logout_with_a_valid_cookie_but_no_csrf_header_is_refused(auth, client):
     assert response.status_code == 401
     assert response.get_json()["error"] == "csrf_failed"
     assert auth.refresh().status_code == 200  # nothing was revoked
+
+
+def test_the_recorded_row_and_the_reported_expiry_match_the_tokens_themselves(app, auth):
+    body = auth.login().get_json()
+    access_claims = unverified_claims(body["access_token"])
+    refresh_claims = unverified_claims(auth.refresh_cookie())
+    reported = datetime.fromisoformat(body["access_token_expires_at"].replace("Z", "+00:00"))
+    assert int(reported.timestamp()) == access_claims["exp"]
+    assert access_claims["exp"] - access_claims["iat"] in (899, 900)  # ACCESS_TOKEN_TTL
+    with app.app_context():
+        row = db.session.scalar(db.select(RefreshToken))
+    assert row.jti == refresh_claims["jti"]
+    assert int(row.expires_at.replace(tzinfo=timezone.utc).timestamp()) == refresh_claims["exp"]
