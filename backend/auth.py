@@ -20,7 +20,7 @@ from flask_jwt_extended import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .errors import ApiError
+from .errors import CSRF_FAILED_MESSAGE, ApiError
 from .extensions import db, limiter
 from .models import User
 from .tokens import issue_tokens, revoke_family, spend_refresh_token, token_response_body
@@ -132,7 +132,7 @@ def ascii_csrf_header(view):
     def wrapper(*args, **kwargs):
         sent = request.headers.get(current_app.config["JWT_REFRESH_CSRF_HEADER_NAME"], "")
         if not sent.isascii():
-            raise ApiError(401, "csrf_failed", "The X-CSRF-TOKEN header is missing or does not match.")
+            raise ApiError(401, "csrf_failed", CSRF_FAILED_MESSAGE)
         return view(*args, **kwargs)
 
     return wrapper
@@ -146,10 +146,11 @@ def refresh():
     if delay_ms:  # demo only: make the queue visible on the timeline
         time.sleep(delay_ms / 1000)
     claims = get_jwt()
+    user_id = int(claims["sub"])
     # Raises token_reused / token_revoked, or invalid_token when the token's
     # jti, user and family do not all match our record.
-    spend_refresh_token(claims["jti"], int(claims["sub"]), claims["family"])
-    user = db.session.get(User, int(claims["sub"]))
+    spend_refresh_token(claims["jti"], user_id, claims["family"])
+    user = db.session.get(User, user_id)
     if user is None:
         raise ApiError(401, "invalid_token", "The user no longer exists.")
     tokens = issue_tokens(user, family=claims["family"], auth_time=claims["auth_time"])
@@ -169,7 +170,7 @@ def logout():
     if claims is not None:
         sent_csrf = request.headers.get(current_app.config["JWT_REFRESH_CSRF_HEADER_NAME"], "")
         if not hmac.compare_digest(sent_csrf.encode(), claims["csrf"].encode()):
-            raise ApiError(401, "csrf_failed", "The X-CSRF-TOKEN header is missing or does not match.")
+            raise ApiError(401, "csrf_failed", CSRF_FAILED_MESSAGE)
         revoke_family(claims["family"])
         db.session.commit()
     response = current_app.response_class(status=204)

@@ -43,11 +43,13 @@ def error_response(status: int, code: str, message: str, response=None):
     return response
 
 
+CSRF_FAILED_MESSAGE = "The X-CSRF-TOKEN header is missing or does not match."
+
 # Exceptions flask-jwt-extended and PyJWT raise while reading a token, and the
 # code we answer with. Anything not listed here is an "invalid_token".
 TOKEN_ERROR_CODES = [
     (NoAuthorizationError, "missing_token", "No token was sent."),
-    (CSRFError, "csrf_failed", "The X-CSRF-TOKEN header is missing or does not match."),
+    (CSRFError, "csrf_failed", CSRF_FAILED_MESSAGE),
     (pyjwt.ExpiredSignatureError, "token_expired", "The token has expired."),
     (RevokedTokenError, "token_revoked", "The token has been revoked."),
 ]
