@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from backend.extensions import db
-from conftest import TEST_SECRET, make_token
+from helpers import TEST_SECRET, make_token
 
 
 def b64(data: dict) -> str:

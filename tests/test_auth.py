@@ -6,7 +6,7 @@ import pytest
 
 from backend.extensions import db
 from backend.models import RefreshToken
-from conftest import add_user, make_token, unverified_claims
+from helpers import add_user, make_token, unverified_claims
 
 
 def cookie_header(response, name):

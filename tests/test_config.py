@@ -7,7 +7,7 @@ import pytest
 
 from backend import create_app
 from backend.config import ConfigError, load_config
-from conftest import add_user
+from helpers import add_user
 
 
 def test_production_refuses_to_start_without_an_explicit_secret(monkeypatch, tmp_path):

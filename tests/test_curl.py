@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import skip_or_fail
+from helpers import skip_or_fail
 from live import BIN, ROOT
 
 pytestmark = pytest.mark.slow

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import skip_or_fail
+from helpers import skip_or_fail
 from live import ROOT
 
 pytestmark = pytest.mark.slow

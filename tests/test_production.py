@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from conftest import skip_or_fail
+from helpers import skip_or_fail
 from live import BIN, ROOT, LiveServer, backend_env, flask_cli, free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
@@ -440,7 +440,7 @@ def test_guarded_routes_answer_without_any_database(tmp_path):
     alone. With a database that cannot even be opened, /aaa still answers,
     while /auth/login (which must read the users table) cannot."""
     from backend import create_app
-    from conftest import make_token
+    from helpers import make_token
 
     unreachable = f"sqlite:///{tmp_path / 'no-such-directory' / 'app.sqlite'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": unreachable})

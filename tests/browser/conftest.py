@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import BrowserContext
 
-from conftest import skip_or_fail
+from helpers import skip_or_fail
 from live import start_frontend
 
 from .demo_page import SCREENSHOTS, Demo

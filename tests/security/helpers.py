@@ -5,7 +5,7 @@ from collections import Counter
 
 from werkzeug.security import generate_password_hash
 
-import conftest
+import helpers as shared
 
 # Case counts per fuzz test, filled while the suite runs and printed at the
 # end of the session (see conftest.pytest_terminal_summary).
@@ -36,7 +36,7 @@ def cheap_hash(password: str) -> str:
 
 
 def add_user(app, username: str, password: str, *, fast: bool = True) -> int:
-    return conftest.add_user(app, username, password, cheap_hash(password) if fast else None)
+    return shared.add_user(app, username, password, cheap_hash(password) if fast else None)
 
 
 def assert_safe_response(response, method: str = "GET") -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from backend.extensions import db
 from backend.models import RefreshToken
-from conftest import AuthActions
+from helpers import AuthActions
 
 from .helpers import add_user, assert_error, assert_safe_response
 

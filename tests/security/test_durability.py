@@ -67,7 +67,7 @@ def test_a_killed_server_comes_back_with_users_and_sessions_intact(tmp_path, liv
 
 def replay(base_url: str, refresh_cookie: str) -> tuple[int, str]:
     """Present a copied refresh cookie with its CSRF value, as a thief would."""
-    from conftest import unverified_claims
+    from helpers import unverified_claims
 
     thief = HttpSession(base_url)
     thief.cookies["refresh_token_cookie"] = (refresh_cookie, "/auth")

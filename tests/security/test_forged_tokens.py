@@ -22,7 +22,7 @@ import pytest
 
 from backend.extensions import db
 from backend.models import RefreshToken, User
-from conftest import TEST_SECRET, AuthActions, make_token, unverified_claims
+from helpers import TEST_SECRET, AuthActions, make_token, unverified_claims
 
 from .helpers import add_user, assert_error
 

@@ -31,7 +31,7 @@ import jwt as pyjwt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import TEST_SECRET, make_token
+from helpers import TEST_SECRET, make_token
 
 from .helpers import assert_safe_response, record_cases
 

@@ -15,7 +15,7 @@ import pytest
 
 from backend.extensions import db
 from backend.models import User
-from conftest import AuthActions, unverified_claims
+from helpers import AuthActions, unverified_claims
 from live import backend_env, flask_cli
 
 from .helpers import (REQUIRED_HEADERS, HttpSession, add_user, assert_safe_response, cookie_attributes,

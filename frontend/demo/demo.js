@@ -9,8 +9,8 @@
  * guesses.
  */
 
-import { createApiClient, ApiError } from './api.js';
-import { createNaiveApiClient } from './naive.js';
+import { createApiClient, ApiError } from '../js/api.js';
+import { createNaiveApiClient } from '../js/naive.js';
 import { createTimeline } from './timeline.js';
 import { explainSessionEnd, corruptToken, readCookie, resolveApiBase } from './demo-helpers.js';
 
@@ -91,7 +91,7 @@ let countdownFor = { expiresAt: 0, lifetimeMs: 1 };
 /** Counter name → the event that bumps it. Counting events, not guessing. */
 const counters = { requests: 0, unauthorized: 0, refreshes: 0, replays: 0, successes: 0, failures: 0, shared: 0 };
 
-/** @param {import('./api.js').ApiEvent} event */
+/** @param {import('../js/api.js').ApiEvent} event */
 function count(event) {
   switch (event.type) {
     case 'request': counters.requests += 1; break;
@@ -141,7 +141,7 @@ function makeClient(/** @type {Mode} */ kind) {
   return created;
 }
 
-/** @param {import('./api.js').ApiEvent} event */
+/** @param {import('../js/api.js').ApiEvent} event */
 function onSessionEvent(event) {
   if (event.session) {
     if (event.reason === 'other-tab') timeline.note('New access token from another tab');

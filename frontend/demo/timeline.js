@@ -23,7 +23,7 @@ const MIN_SPAN_MS = 200;
 const MAX_BURSTS = 12;
 
 /**
- * @typedef {import('./api.js').ApiEvent} ApiEvent
+ * @typedef {import('../js/api.js').ApiEvent} ApiEvent
  * @typedef {'flight' | 'wait' | 'refresh'} PhaseKind
  * @typedef {{ kind: PhaseKind, from: number, el: HTMLElement, refreshId?: number }} OpenPhase
  * @typedef {{ key: string, kind: 'request' | 'refresh' | 'note', burst: Burst, el: HTMLElement,
