@@ -33,6 +33,7 @@ DOCS = ROOT / "docs"
 DOCS_API = "http://127.0.0.1:5001"
 HTTP_FILE = DOCS / "http" / "silent-refresh.http"
 END = "@@END-OF-BLOCK@@"
+TRANSLATIONS = {"zh-CN"}  # docs/<lang>/: translated editions of the guide
 
 
 # --- runnable blocks in the Markdown -------------------------------------------
@@ -48,6 +49,8 @@ class Command:
 def runnable_groups() -> dict[str, list[Command]]:
     groups: dict[str, list[Command]] = {}
     for doc in sorted(DOCS.rglob("*.md")):
+        if doc.parent.name in TRANSLATIONS:
+            continue  # identical copies of the English blocks (tests/docs_i18n.py checks that)
         lines = doc.read_text().splitlines()
         for i, line in enumerate(lines):
             marker = re.fullmatch(r"<!--\s*run:\s*([\w-]+)\s*-->", line.strip())
