@@ -50,7 +50,7 @@ BOUNDED = settings(derandomize=True, database=None, deadline=None, suppress_heal
 
 
 @schema.parametrize()
-@settings(BOUNDED, max_examples=40)
+@settings(BOUNDED, max_examples=80)
 def test_every_operation_answers_as_described(case, fuzzed_app):
     """Explicit examples, then boundary and hostile values (wrong types,
     missing fields, odd headers and cookies, unknown methods), then random
