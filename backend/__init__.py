@@ -17,6 +17,7 @@ from .database import init_database, sqlite_engine_options
 from .errors import register_error_handlers
 from .extensions import cors, db, jwt, limiter
 from .hardening import init_hardening
+from .openapi import bp as openapi_bp
 from .tokens import has_required_claims
 
 
@@ -55,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(openapi_bp)  # GET /openapi.json
     register_commands(app)
     init_database(app)
     return app
