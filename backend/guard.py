@@ -20,16 +20,11 @@ from flask import current_app, g, request
 from flask_jwt_extended import verify_jwt_in_request
 from flask_jwt_extended.config import config
 
-# flask-jwt-extended's own post-decode checks, which its verify_jwt_in_request
-# runs after decoding. A cache hit runs them too. They are internals of version
-# 4 (pyproject allows <5); tests/test_access_cache.py fails if an upgrade
-# moves them.
-from flask_jwt_extended.internal_utils import (
-    custom_verification_for_token,
-    get_jwt_manager,
-    verify_token_not_blocklisted,
-    verify_token_type,
-)
+# Internals of flask-jwt-extended 4 (pyproject allows <5) that its own
+# verify_jwt_in_request uses: the blocklist check, the key loader and what
+# it leaves behind for get_jwt(). tests/test_access_cache.py fails if an
+# upgrade moves them.
+from flask_jwt_extended.internal_utils import get_jwt_manager, verify_token_not_blocklisted
 from flask_jwt_extended.view_decorators import _load_user
 
 # Access tokens live 15 minutes, so 1,024 entries (about 1.5 MB) cover 1,024
@@ -139,17 +134,17 @@ def serve_from_cache(cache: VerifiedTokenCache, presented: str, entry: VerifiedT
     if "exp" in claims and claims["exp"] <= time.time() - config.leeway:
         cache.discard(presented)
         return False
-    # Everything the library checks after decoding, it checks again here:
-    # the type (access, not refresh), the blocklist if one is registered
-    # (token_in_blocklist_loader), and our has_required_claims.
-    verify_token_type(claims, refresh=False)
+    # A blocklist can change at any time (token_in_blocklist_loader, if the
+    # app registers one): ask it on every hit, as the library would. The type
+    # and our has_required_claims cannot change: the entry is our own copy
+    # of claims that already passed them.
     verify_token_not_blocklisted(header, claims)
-    custom_verification_for_token(header, claims)
     # What verify_jwt_in_request leaves behind for get_jwt(), get_jwt_header()
     # and current_user. The view gets copies, so it cannot change the cache.
     header, claims = dict(header), dict(claims)
-    g._jwt_extended_jwt_user = _load_user(header, claims)
-    g._jwt_extended_jwt_header = header
-    g._jwt_extended_jwt = claims
-    g._jwt_extended_jwt_location = "headers"
+    request_globals = g._get_current_object()  # one context lookup, not four
+    request_globals._jwt_extended_jwt_user = _load_user(header, claims)
+    request_globals._jwt_extended_jwt_header = header
+    request_globals._jwt_extended_jwt = claims
+    request_globals._jwt_extended_jwt_location = "headers"
     return True
