@@ -10,12 +10,12 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, auth
+from . import auth, resources
 from .cli import register_commands
 from .config import load_config
 from .database import init_database, sqlite_engine_options
 from .errors import register_error_handlers
-from .extensions import cors, db, jwt, limiter
+from .extensions import cors, db, init_limiter, jwt
 from .hardening import init_hardening
 from .openapi import bp as openapi_bp
 from .tokens import has_required_claims
@@ -40,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     jwt.init_app(app)
     jwt.token_verification_loader(has_required_claims)
-    limiter.init_app(app)
+    init_limiter(app, auth.bp)  # only /auth/login has limits
     cors.init_app(
         app,
         origins=app.config["CORS_ORIGINS"],
@@ -54,7 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_error_handlers(app)
     init_hardening(app)
 
-    app.register_blueprint(api.bp)
+    app.register_blueprint(resources.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(openapi_bp)  # GET /openapi.json
     register_commands(app)

@@ -3,7 +3,11 @@
     .venv/bin/python bench/server.py            # what `make bench` runs
     .venv/bin/python bench/server.py --help     # duration, concurrency, workers, ...
 
-For each database it starts `gunicorn -c backend/gunicorn.conf.py` with
+First it measures /aaa ÷ /health alone (guarded_ratio below: gunicorn -w 2,
+SQLite, wrk -t2 -c16 or the Python generator, 1 s slices taking turns) and
+prints the median and spread of the per-pair ratios; target >= 0.9.
+
+Then, for each database, it starts `gunicorn -c backend/gunicorn.conf.py` with
 APP_ENV=production, then loads four routes in turn with a fixed number of
 virtual users, each run bounded in time (--duration) and in count:
 
@@ -192,7 +196,8 @@ def run_interleaved(server: Gunicorn, loads: list, args) -> list[Result]:
     return [load.result for load in loads]
 
 
-def bench_database(name: str, url: str, args, workdir: Path) -> list[Result]:
+def server_env(url: str) -> tuple[dict, str]:
+    """The environment `make serve` would get, and the bench user's password."""
     password = secrets.token_urlsafe(16)
     env = {key: value for key, value in os.environ.items()
            if key not in ("REQUEST_LOG", "TRUSTED_PROXY_COUNT", "REFRESH_DELAY_MS", "LOGIN_RATE_LIMIT")}
@@ -200,6 +205,79 @@ def bench_database(name: str, url: str, args, workdir: Path) -> list[Result]:
                REQUEST_LOG="false", ACCESS_TOKEN_TTL="900")
     subprocess.run([str(BIN / "flask"), "--app", "backend", "create-user", USERNAME, "--password", password],
                    cwd=ROOT, env=env, check=True, capture_output=True)
+    return env, password
+
+
+def slice_rps(load, seconds: float) -> float:
+    """Run one slice of `load`; its requests/s in that slice alone."""
+    requests, elapsed = load.result.requests, load.result.elapsed
+    load.run_slice(seconds, 1_000_000)
+    return (load.result.requests - requests) / max(load.result.elapsed - elapsed, 1e-9)
+
+
+def guarded_ratio(args, workdir: Path) -> dict:
+    """/aaa ÷ /health, the guard's whole cost as a throughput ratio.
+
+    One gunicorn (--ratio-workers, 2) on SQLite; 1-second slices that
+    alternate between the two routes, --ratio-pairs times (ABBA order, so a
+    trend in the machine's load hits both alike). Each pair gives one ratio;
+    the median and the spread of those ratios are reported."""
+    path = workdir / "ratio.sqlite"
+    env, password = server_env(f"sqlite:///{path}")
+    server = Gunicorn(env, args.ratio_workers, workdir / "gunicorn-ratio.log")
+    try:
+        bearer = {"Authorization": f"Bearer {login(server.port, password)}"}
+        if args.wrk:
+            make, generator = loadgen.WrkLoad, f"wrk -t{loadgen.WRK_THREADS} -c{args.ratio_connections}"
+        else:
+            make, generator = loadgen.PythonLoad, f"python, {args.ratio_connections} users"
+        health = make("/health", server.port, path="/health", concurrency=args.ratio_connections)
+        aaa = make("/aaa", server.port, path="/aaa", headers=bearer, concurrency=args.ratio_connections)
+        for load in (health, aaa):  # warm-up, unmeasured
+            load.setup()
+            slice_rps(load, 1.0)
+        health_rps, aaa_rps, ratios = [], [], []
+        cpu = {id(health): 0.0, id(aaa): 0.0}
+        for pair in range(args.ratio_pairs):
+            order = (health, aaa) if pair % 2 == 0 else (aaa, health)
+            measured = {}
+            for load in order:
+                before = server.cpu_seconds()
+                measured[id(load)] = slice_rps(load, 1.0)
+                after = server.cpu_seconds()
+                cpu[id(load)] = None if None in (before, after, cpu[id(load)]) else cpu[id(load)] + after - before
+            health_rps.append(measured[id(health)])
+            aaa_rps.append(measured[id(aaa)])
+            ratios.append(measured[id(aaa)] / measured[id(health)])
+        # Worker CPU per request hardly depends on what else the machine runs.
+        cpu_ms = {key: None if used is None else used / max(load.result.requests, 1) * 1000
+                  for key, used, load in ((id(health), cpu[id(health)], health), (id(aaa), cpu[id(aaa)], aaa))}
+        return {"generator": generator, "health": health_rps, "aaa": aaa_rps, "ratios": ratios,
+                "health_cpu_ms": cpu_ms[id(health)], "aaa_cpu_ms": cpu_ms[id(aaa)],
+                "errors": health.result.errors + aaa.result.errors}
+    finally:
+        server.stop()
+
+
+def print_guarded_ratio(figures: dict, workers: int) -> None:
+    ratios = sorted(figures["ratios"])
+    quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
+    print()
+    print(f"Guarded ÷ unguarded throughput, /aaa ÷ /health: gunicorn -w {workers}, SQLite,"
+          f" {figures['generator']}, {len(ratios)} pairs of 1 s slices taking turns (target >= 0.9):")
+    print()
+    health_cpu, aaa_cpu = figures["health_cpu_ms"], figures["aaa_cpu_ms"]
+    print("| /health req/s (median) | /aaa req/s (median) | /aaa ÷ /health median | spread (min–max) "
+          "| middle half (quartiles) | worker CPU ms/req /health, /aaa | CPU ratio /health ÷ /aaa | errors |")
+    print("|---:|---:|---:|---|---|---|---:|---:|")
+    print(f"| {statistics.median(figures['health']):,.0f} | {statistics.median(figures['aaa']):,.0f} "
+          f"| **{statistics.median(ratios):.2f}** | {ratios[0]:.2f}–{ratios[-1]:.2f} "
+          f"| {quartiles[0]:.2f}–{quartiles[2]:.2f} | {fmt(health_cpu, 2)}, {fmt(aaa_cpu, 2)} "
+          f"| {fmt(health_cpu / aaa_cpu if health_cpu and aaa_cpu else None, 2)} | {figures['errors']} |")
+
+
+def bench_database(name: str, url: str, args, workdir: Path) -> list[Result]:
+    env, password = server_env(url)
     server = Gunicorn(env, args.workers, workdir / f"gunicorn-{name}.log")
     try:
         port = server.port
@@ -245,9 +323,10 @@ def password_check_ms() -> tuple[float, str]:
     return statistics.median(timings) * 1000, stored.split("$", 1)[0]
 
 
-def token_check_us(workdir: Path) -> float:
-    """CPU cost of the /aaa guard alone: flask-jwt-extended's
-    verify_jwt_in_request(locations=["headers"]) with the app's own config."""
+def token_check_us(workdir: Path) -> tuple[float, float | None]:
+    """CPU cost of the /aaa guard alone, in µs: flask-jwt-extended's full
+    verify_jwt_in_request(locations=["headers"]) with the app's own config,
+    and a hit in the guard's cache of verified tokens (backend/guard.py)."""
     os.environ.setdefault("JWT_SECRET_KEY", secrets.token_hex(32))
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'token-check.sqlite'}"
     sys.path.insert(0, str(ROOT))
@@ -255,16 +334,25 @@ def token_check_us(workdir: Path) -> float:
 
     from backend import create_app
 
+    try:
+        from backend.guard import verify_access_token
+    except ImportError:  # a backend from before the cache
+        verify_access_token = None
     app = create_app()
     with app.app_context():
         token = create_access_token("1", additional_claims={"username": USERNAME})
-    rounds = 2000
-    with app.test_request_context("/aaa", headers={"Authorization": f"Bearer {token}"}):
-        verify_jwt_in_request(locations=["headers"])
-        started = time.process_time()
-        for _ in range(rounds):
-            verify_jwt_in_request(locations=["headers"])
-        return (time.process_time() - started) / rounds * 1e6
+    rounds, costs = 2000, []
+    for check in (lambda: verify_jwt_in_request(locations=["headers"]), verify_access_token):
+        if check is None:
+            costs.append(None)
+            continue
+        with app.test_request_context("/aaa", headers={"Authorization": f"Bearer {token}"}):
+            check()
+            started = time.process_time()
+            for _ in range(rounds):
+                check()
+            costs.append((time.process_time() - started) / rounds * 1e6)
+    return costs[0], costs[1]
 
 
 def fmt(value, digits=1) -> str:
@@ -305,11 +393,13 @@ def report(all_results: dict[str, list[Result]], costs: dict) -> int:
         failures += sum(r.errors for r in results)
     print()
     cores = os.cpu_count() or 1
+    cached = (f" A token already seen is answered from the guard's cache of verified tokens"
+              f" (backend/guard.py) for {costs['cached_us']:.0f} us." if costs.get("cached_us") is not None else "")
     print(f"- guarded/unguarded, target >= 0.9: /aaa makes no database query (so SQLite and PostgreSQL"
-          f" do not matter), but verifying the access token costs CPU: {costs['token_us']:.0f} us per"
-          f" request in-process here (PyJWT {version('pyjwt')}, flask-jwt-extended"
-          f" {version('flask-jwt-extended')}, which decodes each token twice). Whether the ratio"
-          " reaches 0.9 depends on how that compares with the rest of a request's cost.")
+          f" do not matter), but verifying an access token in full costs CPU: {costs['token_us']:.0f} us"
+          f" in-process here (PyJWT {version('pyjwt')}, flask-jwt-extended"
+          f" {version('flask-jwt-extended')}, which decodes each token twice).{cached} Every virtual"
+          " user here sends the same token, as a browser does for 15 minutes.")
     print("- refresh/unguarded: a refresh verifies the cookie's JWT and CSRF value, spends one row"
           " (conditional UPDATE), inserts the next one and commits: one write transaction per request.")
     print(f"- login/unguarded: one password check ({costs['hash_method']}) costs {costs['hash_ms']:.0f} ms"
@@ -344,12 +434,20 @@ def main() -> int:
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated (default both)")
     parser.add_argument("--generator", choices=["auto", "python"], default="auto",
                         help="auto: also run (a) and (b) under wrk when installed")
+    parser.add_argument("--ratio-pairs", type=int, default=20,
+                        help="/aaa ÷ /health: pairs of 1 s slices (default 20; 0 skips it)")
+    parser.add_argument("--ratio-workers", type=int, default=2, help="/aaa ÷ /health: gunicorn workers (default 2)")
+    parser.add_argument("--ratio-connections", type=int, default=16,
+                        help="/aaa ÷ /health: connections (default 16, as wrk -c16)")
+    parser.add_argument("--only-ratio", action="store_true", help="measure /aaa ÷ /health only")
     parser.add_argument("--keep", metavar="DIR", help="keep databases and gunicorn logs in DIR")
     args = parser.parse_args()
     if not (0 < args.duration <= 30 and 0 < args.concurrency <= 64 and 0 < args.max_requests <= 1_000_000
-            and 0 < args.slices <= args.duration):
+            and 0 < args.slices <= args.duration and 0 <= args.ratio_pairs <= 60
+            and 0 < args.ratio_workers <= 16 and 0 < args.ratio_connections <= 64):
         parser.error("bounded runs only: 0 < duration <= 30, 0 < concurrency <= 64, "
-                     "0 < max-requests <= 1000000, 0 < slices <= duration (slices of 1 s or more)")
+                     "0 < max-requests <= 1000000, 0 < slices <= duration (slices of 1 s or more), "
+                     "ratio-pairs <= 60, ratio-workers <= 16, ratio-connections <= 64")
     args.wrk = args.generator == "auto" and loadgen.wrk_available()
 
     started = time.monotonic()
@@ -362,15 +460,26 @@ def main() -> int:
           " slices taking turns with the other scenarios")
     print("generators: python (asyncio, bench/loadgen.py) for every scenario"
           + ("; wrk also for (a) and (b)" if args.wrk else
-             "; wrk not used (" + ("--generator python" if args.generator == "python" else "not installed") + ")"))
+             "; wrk not used (" + ("--generator python" if args.generator == "python" else
+                                   "not installed: apt-get install wrk; the Python generator measures alone")
+             + ")"))
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="silent-refresh-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     hash_ms, hash_method = password_check_ms()
-    costs = {"hash_ms": hash_ms, "hash_method": hash_method, "token_us": token_check_us(workdir)}
+    token_us, cached_us = token_check_us(workdir)
+    costs = {"hash_ms": hash_ms, "hash_method": hash_method, "token_us": token_us, "cached_us": cached_us}
+    print(f"one access-token check, in-process: {token_us:.0f} µs in full (flask-jwt-extended),"
+          + (f" {cached_us:.0f} µs from the guard's cache" if cached_us is not None else " no cache"))
     print(f"load average before: {load_average()} (other work on this machine skews throughput;"
           " worker CPU per request much less)")
+    ratio = None
+    if args.ratio_pairs:
+        ratio = guarded_ratio(args, workdir)
+        print_guarded_ratio(ratio, args.ratio_workers)
+        print()
     all_results = {}
-    for database in [d.strip() for d in args.databases.split(",") if d.strip()]:
+    databases = [] if args.only_ratio else [d.strip() for d in args.databases.split(",") if d.strip()]
+    for database in databases:
         if database == "sqlite":
             path = workdir / "bench.sqlite"
             for leftover in workdir.glob("bench.sqlite*"):
@@ -395,8 +504,11 @@ def main() -> int:
                 postgres_schema(url, create=False)
         else:
             parser.error(f"unknown database {database!r}")
-    if all_results:
-        status = report(all_results, costs)
+    if all_results or ratio:
+        status = report(all_results, costs) if all_results else 0
+        if ratio:
+            print_guarded_ratio(ratio, args.ratio_workers)
+            status = status or (1 if ratio["errors"] else 0)
         print(f"load average after: {load_average()}")
     else:
         status = 1

@@ -184,7 +184,7 @@ def test_the_docs_quote_the_code_they_teach():
     expected = {
         ("backend/auth.py", "login"), ("backend/auth.py", "refresh"), ("backend/auth.py", "logout"),
         ("backend/tokens.py", "issue_tokens"), ("backend/tokens.py", "spend_refresh_token"),
-        ("backend/tokens.py", "revoke_family"), ("backend/api.py", "aaa"),
+        ("backend/tokens.py", "revoke_family"), ("backend/resources.py", "aaa"),
         ("backend/errors.py", "error_response"),
         ("frontend/js/api.js", "attach-token"), ("frontend/js/api.js", "queue-and-replay"),
         ("frontend/js/api.js", "refresh-single-flight"), ("frontend/js/api.js", "refresh-failure"),

@@ -1,6 +1,6 @@
 """Forged and misused tokens: every one is a 401 with the right code.
 
-tests/test_api.py already covers the basic cases (alg none, another HS256
+tests/test_resources.py already covers the basic cases (alg none, another HS256
 key, a tampered payload, a refresh token made by make_token on /aaa);
 this file covers what an attacker tries next: alg spellings, algorithm
 confusion (RS/HS, embedded keys, key URLs), structural garbage, huge

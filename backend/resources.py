@@ -8,9 +8,11 @@ of a short-lived access token (and why it cannot be revoked early).
 import time
 
 from flask import Blueprint
-from flask_jwt_extended import get_jwt, jwt_required
+from flask_jwt_extended import get_jwt
 
-bp = Blueprint("api", __name__)
+from .guard import access_token_required
+
+bp = Blueprint("resources", __name__)
 
 
 @bp.get("/health")
@@ -28,12 +30,12 @@ def guarded_payload(data: str) -> dict:
 
 
 @bp.get("/aaa")
-@jwt_required(locations=["headers"])  # Authorization: Bearer <access token>, nothing else
+@access_token_required  # Authorization: Bearer <access token>, nothing else
 def aaa():
     return guarded_payload("aaa")
 
 
 @bp.get("/bbb")
-@jwt_required(locations=["headers"])
+@access_token_required
 def bbb():
     return guarded_payload("bbb")
