@@ -12,7 +12,7 @@ CORS_ORIGINS  ?= http://localhost:$(FRONTEND_PORT),http://127.0.0.1:$(FRONTEND_P
 export BACKEND_PORT FRONTEND_PORT CORS_ORIGINS
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo serve test test-python test-js test-postgres newman bench clean
+.PHONY: help venv run demo serve stack test test-python test-js test-postgres newman bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -51,6 +51,13 @@ demo: ## `make run` with 20 s access tokens and a visible 800 ms refresh
 
 serve: $(VENV)/.installed ## production entry point: gunicorn, 2 x cores + 1 workers on 127.0.0.1:5001 (needs JWT_SECRET_KEY)
 	APP_ENV=$${APP_ENV:-production} $(VENV)/bin/gunicorn -c backend/gunicorn.conf.py 'backend:create_app()'
+
+# nginx -> two gunicorn app servers -> PostgreSQL + Redis, all on loopback
+# (backend/deploy/). Its own nginx and Redis; PostgreSQL is DATABASE_URL or a
+# throwaway cluster. Ctrl-C stops everything.
+STACK_PORT ?= 8080
+stack: $(VENV)/.installed ## nginx + 2 app servers + PostgreSQL + Redis on :8080 (STACK_PORT; Ctrl-C stops all)
+	@$(PY) backend/deploy/stack.py --port $(STACK_PORT) || { status=$$?; [ $$status = 130 ] || exit $$status; }
 
 test: test-js test-python ## run every test (says what it skipped and why)
 

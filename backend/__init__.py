@@ -53,8 +53,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_error_handlers(app)
     init_hardening(app)
 
-    app.register_blueprint(api.bp)
-    app.register_blueprint(auth.bp)
+    # API_PREFIX ("/api", say) moves every route, and the refresh cookie's
+    # path with it (config.py), so the app sees the paths the browser uses.
+    prefix = app.config["API_PREFIX"]
+    app.register_blueprint(api.bp, url_prefix=prefix or None)
+    app.register_blueprint(auth.bp, url_prefix=prefix + auth.bp.url_prefix)
     register_commands(app)
     init_database(app)
     return app
