@@ -39,12 +39,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def missing_tools() -> list[str]:
+def missing_tools(need_initdb: bool = True) -> list[str]:
     """What this machine lacks to run the stack (empty list: nothing)."""
     wanted = {"nginx": "nginx", "redis-server": "redis-server"}
     missing = [f"{name} (apt-get install {package})" for name, package in wanted.items()
                if not find_binary(name)]
-    if not os.environ.get("DATABASE_URL") and not postgres_bin("initdb"):
+    if need_initdb and not postgres_bin("initdb"):
         missing.append("PostgreSQL's initdb (apt-get install postgresql), or set DATABASE_URL")
     return missing
 
@@ -137,7 +137,7 @@ class Stack:
     workers: int = 3
     port: int = 0                   # nginx; 0 = a free port
     api_prefix: str = "/api"
-    database_url: str | None = None  # None: DATABASE_URL, else a throwaway cluster
+    database_url: str | None = None  # None: a throwaway cluster (initdb)
     fail_timeout: str = "10s"       # how long nginx leaves out a server it could not reach
     settings: dict = field(default_factory=dict)  # extra app settings (ACCESS_TOKEN_TTL=...)
     run_dir: Path | None = None
@@ -169,7 +169,7 @@ class Stack:
             find_binary("redis-server"), "--bind", HOST, "--port", str(self.redis_port),
             "--save", "", "--appendonly", "no", "--dir", str(self.run_dir),
         ]).start()
-        self.database_url = self.database_url or os.environ.get("DATABASE_URL") or self._throwaway_postgres()
+        self.database_url = self.database_url or self._throwaway_postgres()
         wait_for(self.redis_answers, "redis-server", self.redis.process)
 
         self.app_env = self._app_env()
@@ -242,13 +242,25 @@ class Stack:
         self.services.append(service)
         return service
 
+    def redis_command(self, command: bytes) -> bytes:
+        with socket.create_connection((HOST, self.redis_port), timeout=2) as s:
+            s.sendall(command + b"\r\n")
+            return s.recv(64)
+
     def redis_answers(self) -> bool:
         try:
-            with socket.create_connection((HOST, self.redis_port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(16).startswith(b"+PONG")
+            return self.redis_command(b"PING").startswith(b"+PONG")
         except OSError:
             return False
+
+    def flush_redis(self) -> None:
+        """Forget every failed-login count (tests start from zero)."""
+        assert self.redis_command(b"FLUSHALL").startswith(b"+OK")
+
+    def restart_redis(self) -> None:
+        self.redis.stop()
+        self.redis.start()
+        wait_for(self.redis_answers, "redis-server", self.redis.process)
 
     # --- a throwaway PostgreSQL ------------------------------------------------
     def _throwaway_postgres(self) -> str:
@@ -309,7 +321,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 3)),
                         help="gunicorn workers per app server (default 3)")
     args = parser.parse_args()
-    if missing := missing_tools():
+    if missing := missing_tools(need_initdb=not os.environ.get("DATABASE_URL")):
         print("make stack needs: " + "; ".join(missing), file=sys.stderr)
         return 1
     try:
@@ -321,6 +333,7 @@ def main() -> int:
     # groups of their own, so they are stopped in order, by us, below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     stack = Stack(app_servers=args.app_servers, workers=args.workers, port=args.port,
+                  database_url=os.environ.get("DATABASE_URL"),
                   run_dir=Path(tempfile.mkdtemp(prefix="silent-refresh-stack-")))
     stack._temp_dirs.append(str(stack.run_dir))
     print("Starting Redis, PostgreSQL, " + f"{args.app_servers} app servers x {args.workers} workers, nginx ...")
