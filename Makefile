@@ -88,10 +88,19 @@ test-js: ## only the JavaScript client tests (node --test)
 		echo "SKIPPED: JavaScript client tests (no 'node' on PATH; install Node 20+)"; \
 	fi
 
-bench: $(VENV)/.installed ## measure the client queue (needs Node) and the server (ratios, one run)
+# PostgreSQL for bench/server.py: TEST_DATABASE_URL (or BENCH_DATABASE_URL)
+# if set. Starting the SYSTEM cluster (as root, .ci/postgres.sh) is opt-in:
+# BENCH_POSTGRES=1. Without either, the server bench measures SQLite only.
+BENCH_POSTGRES ?= 0
+bench: $(VENV)/.installed ## measure the client queue (needs Node), the server and the nginx stack (ratios, one run)
 	@command -v node >/dev/null 2>&1 || { echo "make bench needs Node 20+ for bench/client_queue.mjs"; exit 1; }
 	node bench/client_queue.mjs
-	$(PY) bench/server.py
+	@if [ -n "$$TEST_DATABASE_URL$$BENCH_DATABASE_URL" ]; then echo "PostgreSQL: the database in $$([ -n "$$BENCH_DATABASE_URL" ] && echo BENCH_DATABASE_URL || echo TEST_DATABASE_URL) (in a schema of its own)"; \
+	elif [ "$(BENCH_POSTGRES)" = 1 ]; then echo "PostgreSQL (BENCH_POSTGRES=1): as root, .ci/postgres.sh starts the system cluster if it is down," \
+		"(re)sets the password of role silent_refresh, and drops and recreates database silent_refresh_bench"; \
+	else echo "PostgreSQL: not used (set TEST_DATABASE_URL, or BENCH_POSTGRES=1 to let .ci/postgres.sh start the system cluster as root)"; fi
+	BENCH_START_POSTGRES=$(if $(filter 1,$(BENCH_POSTGRES)),1,0) $(PY) bench/server.py
+	$(PY) bench/stack.py
 
 clean: ## remove the virtual environment and caches (keeps the instance folder)
 	rm -rf $(VENV) .pytest_cache tests/browser/screenshots tests/newman/node_modules

@@ -161,7 +161,7 @@ class Stack:
         if self.run_dir is None:
             self.run_dir = Path(self._temp_dir("silent-refresh-stack-"))
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.run_dir, 0o755)  # nginx's workers (user nobody under root) write here
+        os.chmod(self.run_dir, 0o755)  # nginx's workers (user nobody under root) write in it
         self.port = self.port or free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.redis_port = free_port()
@@ -179,11 +179,7 @@ class Stack:
             self.apps.append(self._app_server("app-" + "abcdefgh"[index]))
         for app in self.apps:
             self.wait_until_up(app)
-        self.nginx = self._service("nginx", [
-            find_binary("nginx"), "-c", str(self._nginx_config()), "-p", str(self.run_dir),
-            "-e", str(self.run_dir / "nginx-error.log"), "-g", "daemon off;",
-        ]).start()
-        wait_for(lambda: answers_http(self.url + "/"), "nginx", self.nginx.process)
+        self.nginx = self.start_nginx(self.apps, self.port)
 
     @property
     def redis_url(self) -> str:
@@ -225,17 +221,24 @@ class Stack:
         app.start()
         self.wait_until_up(app)
 
-    def _nginx_config(self) -> Path:
+    def start_nginx(self, apps: list[AppServer], port: int, name: str = "nginx") -> Service:
+        """An nginx in front of `apps`, on `port` (the benchmark adds a second
+        one, in front of one app server only)."""
         servers = "\n".join(f"        server {HOST}:{app.port} max_fails=1 fail_timeout={self.fail_timeout};"
-                            for app in self.apps)
-        values = {"RUN_DIR": str(self.run_dir), "UPSTREAM_SERVERS": servers, "LISTEN": f"{HOST}:{self.port}",
+                            for app in apps)
+        folder = self.run_dir / name
+        folder.mkdir(exist_ok=True)
+        values = {"RUN_DIR": str(folder), "UPSTREAM_SERVERS": servers, "LISTEN": f"{HOST}:{port}",
                   "FRONTEND_ROOT": str(ROOT / "frontend"), "API_PREFIX": self.api_prefix}
         text = (HERE / "nginx.conf.template").read_text()
-        for name, value in values.items():
-            text = text.replace("${" + name + "}", value)
-        path = self.run_dir / "nginx.conf"
-        path.write_text(text)
-        return path
+        for key, value in values.items():
+            text = text.replace("${" + key + "}", value)
+        config = folder / "nginx.conf"
+        config.write_text(text)
+        nginx = self._service(name, [find_binary("nginx"), "-c", str(config), "-p", str(folder),
+                                     "-e", str(folder / "nginx-error.log"), "-g", "daemon off;"]).start()
+        wait_for(lambda: answers_http(f"http://{HOST}:{port}/"), name, nginx.process)
+        return nginx
 
     def _service(self, name: str, command: list[str]) -> Service:
         service = Service(name, command, self.run_dir / f"{name}.log")
