@@ -272,8 +272,8 @@ class Stack:
         as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         data = Path(self._temp_dir("silent-refresh-pg-"))
         password = secrets.token_hex(16)
-        (data.parent / (data.name + ".pw")).write_text(password)
-        pwfile = data.parent / (data.name + ".pw")
+        pwfile = data / "password"
+        pwfile.write_text(password)
         if as_postgres:
             shutil.chown(data, "postgres")
             shutil.chown(pwfile, "postgres")
