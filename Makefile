@@ -57,7 +57,7 @@ serve: $(VENV)/.installed ## production entry point: gunicorn, 2 x cores + 1 wor
 # throwaway cluster. Ctrl-C stops everything.
 STACK_PORT ?= 8080
 stack: $(VENV)/.installed ## nginx + 2 app servers + PostgreSQL + Redis on :8080 (STACK_PORT; Ctrl-C stops all)
-	@$(PY) backend/deploy/stack.py --port $(STACK_PORT) || { status=$$?; [ $$status = 130 ] || exit $$status; }
+	@$(PY) backend/deploy/stack.py --port $(STACK_PORT)
 
 test: test-js test-python ## run every test (says what it skipped and why)
 

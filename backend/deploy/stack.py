@@ -91,10 +91,11 @@ class Service:
     process: subprocess.Popen | None = None
 
     def start(self) -> "Service":
-        self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env=self.env, stdout=self.log_path.open("ab"),
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
         return self
 
     def running(self) -> bool:
@@ -146,7 +147,7 @@ class Stack:
         self.services: list[Service] = []
         self.apps: list[AppServer] = []
         self._temp_dirs: list[str] = []
-        self._postgres: tuple[str, str] | None = None  # (pg_ctl, data dir)
+        self._postgres: tuple[list[str], str] | None = None  # (run-as prefix, cluster folder)
 
     # --- start ---------------------------------------------------------------
     def start(self) -> "Stack":
@@ -336,9 +337,7 @@ def main() -> int:
     # groups of their own, so they are stopped in order, by us, below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     stack = Stack(app_servers=args.app_servers, workers=args.workers, port=args.port,
-                  database_url=os.environ.get("DATABASE_URL"),
-                  run_dir=Path(tempfile.mkdtemp(prefix="silent-refresh-stack-")))
-    stack._temp_dirs.append(str(stack.run_dir))
+                  database_url=os.environ.get("DATABASE_URL"))
     print("Starting Redis, PostgreSQL, " + f"{args.app_servers} app servers x {args.workers} workers, nginx ...")
     try:
         stack.start()
