@@ -106,11 +106,10 @@ def report(results: list) -> None:
         print(f"  {r.scenario:<22} {r.generator:<9} {r.requests:>9} {r.rps:>8.0f} {p50:>7} {p99:>7} {r.errors:>6}")
     direct, one, two = (r.rps for r in results)
     if direct and one:
-        print(f"  nginx -> A   / A directly : {one / direct:.2f}   (the proxy hop: nginx also takes every "
-              "connection at once and feeds the sync workers one request each)")
+        print(f"  nginx -> A   / A directly : {one / direct:.2f}   (the proxy hop)")
     if one and two:
-        print(f"  nginx -> A+B / nginx -> A : {two / one:.2f}   (the scaling ratio; on one host the cores "
-              "are shared, so it cannot exceed what idle cores allow)")
+        print(f"  nginx -> A+B / nginx -> A : {two / one:.2f}   (the scaling ratio; on one host both servers "
+              "share its cores: see bench/README.md)")
 
 
 if __name__ == "__main__":
