@@ -12,7 +12,7 @@ CORS_ORIGINS  ?= http://localhost:$(FRONTEND_PORT),http://127.0.0.1:$(FRONTEND_P
 export BACKEND_PORT FRONTEND_PORT CORS_ORIGINS
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo serve test test-python test-js test-postgres newman bench clean
+.PHONY: help venv run demo serve stack test test-python test-js test-postgres newman bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -52,6 +52,13 @@ demo: ## `make run` with 20 s access tokens and a visible 800 ms refresh
 serve: $(VENV)/.installed ## production entry point: gunicorn, 2 x cores + 1 workers on 127.0.0.1:5001 (needs JWT_SECRET_KEY)
 	APP_ENV=$${APP_ENV:-production} $(VENV)/bin/gunicorn -c backend/gunicorn.conf.py 'backend:create_app()'
 
+# nginx -> two gunicorn app servers -> PostgreSQL + Redis, all on loopback
+# (backend/deploy/). Its own nginx and Redis; PostgreSQL is DATABASE_URL or a
+# throwaway cluster. Ctrl-C stops everything.
+STACK_PORT ?= 8080
+stack: $(VENV)/.installed ## nginx + 2 app servers + PostgreSQL + Redis on :8080 (STACK_PORT; Ctrl-C stops all)
+	@$(PY) backend/deploy/stack.py --port $(STACK_PORT)
+
 test: test-js test-python ## run every test (says what it skipped and why)
 
 # newman (the Postman CLI) runs docs/postman/ in tests/test_newman.py; it is
@@ -81,10 +88,19 @@ test-js: ## only the JavaScript client tests (node --test)
 		echo "SKIPPED: JavaScript client tests (no 'node' on PATH; install Node 20+)"; \
 	fi
 
-bench: $(VENV)/.installed ## measure the client queue (needs Node) and the server (ratios, one run)
+# PostgreSQL for bench/server.py: TEST_DATABASE_URL (or BENCH_DATABASE_URL)
+# if set. Starting the SYSTEM cluster (as root, .ci/postgres.sh) is opt-in:
+# BENCH_POSTGRES=1. Without either, the server bench measures SQLite only.
+BENCH_POSTGRES ?= 0
+bench: $(VENV)/.installed ## measure the client queue (needs Node), the server and the nginx stack (ratios, one run)
 	@command -v node >/dev/null 2>&1 || { echo "make bench needs Node 20+ for bench/client_queue.mjs"; exit 1; }
 	node bench/client_queue.mjs
-	$(PY) bench/server.py
+	@if [ -n "$$TEST_DATABASE_URL$$BENCH_DATABASE_URL" ]; then echo "PostgreSQL: the database in $$([ -n "$$BENCH_DATABASE_URL" ] && echo BENCH_DATABASE_URL || echo TEST_DATABASE_URL) (in a schema of its own)"; \
+	elif [ "$(BENCH_POSTGRES)" = 1 ]; then echo "PostgreSQL (BENCH_POSTGRES=1): as root, .ci/postgres.sh starts the system cluster if it is down," \
+		"(re)sets the password of role silent_refresh, and drops and recreates database silent_refresh_bench"; \
+	else echo "PostgreSQL: not used (set TEST_DATABASE_URL, or BENCH_POSTGRES=1 to let .ci/postgres.sh start the system cluster as root)"; fi
+	BENCH_START_POSTGRES=$(if $(filter 1,$(BENCH_POSTGRES)),1,0) $(PY) bench/server.py
+	$(PY) bench/stack.py
 
 clean: ## remove the virtual environment and caches (keeps the instance folder)
 	rm -rf $(VENV) .pytest_cache tests/browser/screenshots tests/newman/node_modules

@@ -7,7 +7,8 @@
 # Safe to run again and again: installs the `postgresql` package only when it
 # is missing, starts the cluster only when it is down, (re)sets the role's
 # password, and drops and recreates the test database so every run starts
-# empty. Needs root (or sudo): apt-get, pg_ctlcluster, runuser.
+# empty. Needs root (or sudo): apt-get, pg_ctlcluster, runuser. It says so
+# before it acts; `make bench` runs it only with BENCH_POSTGRES=1.
 #
 # The server listens on loopback only (Debian's default) and the tests log in
 # over TCP with a password, exactly as an application server would.
@@ -28,6 +29,9 @@ _silent_refresh_postgres() (  # a subshell: its `set -e` and variables stay here
     as_postgres() { as_root runuser -u postgres -- "$@"; }
     say() { echo "postgres.sh: $*" >&2; }
 
+    # Say it before doing it: this touches the SYSTEM cluster, not a private one.
+    say "will start the system PostgreSQL cluster if it is down, (re)set role $role's password," \
+        "and drop and recreate database $dbname"
     if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
         say "installing Debian's postgresql package"
         as_root apt-get update -qq >&2

@@ -54,9 +54,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_error_handlers(app)
     init_hardening(app)
 
-    app.register_blueprint(resources.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(openapi_bp)  # GET /openapi.json
+    # API_PREFIX ("/api", say) moves every route, and the refresh cookie's
+    # path with it (config.py), so the app sees the paths the browser uses.
+    prefix = app.config["API_PREFIX"]
+    app.register_blueprint(resources.bp, url_prefix=prefix or None)
+    app.register_blueprint(auth.bp, url_prefix=prefix + auth.bp.url_prefix)
+    app.register_blueprint(openapi_bp, url_prefix=prefix or None)  # GET /openapi.json
     register_commands(app)
     init_database(app)
     return app

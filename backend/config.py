@@ -6,6 +6,7 @@ and refuses to start without an explicit `JWT_SECRET_KEY`.
 """
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -40,6 +41,15 @@ def env_bool(name: str, default: bool) -> bool:
     if raw in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def env_path_prefix(name: str) -> str:
+    """A URL path prefix such as "/api" ("" = none): one leading slash, no
+    trailing one, plain path characters only (it becomes a cookie's Path)."""
+    raw = os.environ.get(name, "").strip()
+    if raw and not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", raw):
+        raise ConfigError(f"{name} must be empty or a path such as /api (no trailing slash), got {raw!r}")
+    return raw
 
 
 def load_secret_key(instance_path: str, production: bool) -> str:
@@ -79,6 +89,7 @@ def load_secret_key(instance_path: str, production: bool) -> str:
 def load_config(instance_path: str) -> dict:
     """Build the Flask config mapping from the environment."""
     production = os.environ.get("APP_ENV", "development").strip() == "production"
+    api_prefix = env_path_prefix("API_PREFIX")
     default_db = "sqlite:///" + str(Path(instance_path) / "silent_refresh.sqlite")
     return {
         "APP_ENV": "production" if production else "development",
@@ -89,6 +100,9 @@ def load_config(instance_path: str) -> dict:
             if origin.strip()
         ],
         "REFRESH_DELAY_MS": env_int("REFRESH_DELAY_MS", 0),
+        # Every route lives under this path ("/api" behind a proxy that serves
+        # the page on the same origin); the refresh cookie's path follows it.
+        "API_PREFIX": api_prefix,
         "SESSION_MAX_AGE": timedelta(seconds=env_int("SESSION_MAX_AGE", 30 * 24 * 3600, minimum=1)),
         # Failed logins allowed per username and per client address.
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
@@ -115,7 +129,7 @@ def load_config(instance_path: str) -> dict:
         # Access tokens travel in the Authorization header, refresh tokens in
         # a cookie; each route says which one it accepts.
         "JWT_TOKEN_LOCATION": ["headers", "cookies"],
-        "JWT_REFRESH_COOKIE_PATH": "/auth",  # the browser sends it to /auth/* only
+        "JWT_REFRESH_COOKIE_PATH": api_prefix + "/auth",  # the browser sends it to /auth/* only
         "JWT_REFRESH_CSRF_COOKIE_PATH": "/",  # readable by the page's JavaScript
         "JWT_COOKIE_SAMESITE": "Strict",
         "JWT_COOKIE_SECURE": env_bool("COOKIE_SECURE", production),

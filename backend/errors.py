@@ -13,6 +13,7 @@ from flask_jwt_extended.exceptions import (
     NoAuthorizationError,
     RevokedTokenError,
 )
+from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 
 
@@ -69,6 +70,17 @@ def http_error(error: HTTPException):
     return error_response(error.code or 500, code, error.description, error.get_response())
 
 
+def limiter_store_down(error: StorageError):
+    """The failed-login counter's shared store (Redis) cannot be reached.
+    Fail closed: without a counter, password guessing would be unthrottled.
+    Only login counts, so refresh and the guarded routes keep working."""
+    current_app.logger.error("rate-limit store unreachable: %s", error.storage_error.__class__.__name__)
+    response = error_response(503, "rate_limit_unavailable",
+                              "Logging in is unavailable for a moment; please try again shortly.")
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def unexpected_error(error: Exception):
     current_app.logger.exception("unhandled error")  # details go to the log only
     return error_response(500, "internal_error", "Something went wrong on our side.")
@@ -85,4 +97,5 @@ def register_error_handlers(app: Flask) -> None:
             app.register_error_handler(exception_class, token_error)
     app.register_error_handler(JWTExtendedException, token_error)
     app.register_error_handler(pyjwt.PyJWTError, token_error)
+    app.register_error_handler(StorageError, limiter_store_down)
     app.register_error_handler(Exception, unexpected_error)

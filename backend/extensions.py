@@ -15,7 +15,9 @@ db = SQLAlchemy()
 jwt = JWTManager()
 cors = CORS()
 # No default limits: only the login route is limited (see auth.py).
-limiter = Limiter(key_func=get_remote_address)
+# wrap_exceptions: a store that is down (Redis) raises limits' StorageError,
+# which errors.py turns into a 503: login fails closed, never unthrottled.
+limiter = Limiter(key_func=get_remote_address, storage_options={"wrap_exceptions": True})
 
 
 def init_limiter(app: Flask, limited: Blueprint) -> None:

@@ -9,12 +9,14 @@
  * was loaded from. `localhost` and `127.0.0.1` are different *sites*, and a
  * SameSite=Strict refresh cookie set for one is never sent to the other, so
  * the page must not mix them. `?api=http://host:port` overrides it (other
- * ports in a workshop, the browser tests).
+ * ports in a workshop, the browser tests); `?api=/api` means this origin.
  * @param {{ protocol: string, hostname: string, search: string }} loc usually `location`
  * @param {number} port
  */
 export function resolveApiBase(loc, port) {
   const override = new URLSearchParams(loc.search).get('api');
+  // A path (`?api=/api`): the API on this page's own origin, behind nginx.
+  if (override && /^\/(?!\/)/.test(override)) return override.replace(/\/+$/, '');
   if (override) {
     try {
       const url = new URL(override);
