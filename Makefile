@@ -55,6 +55,8 @@ CORS_ORIGINS  := $(CORS_ORIGINS)$(foreach a,$(LAN_ADDRESSES),$(if $(findstring h
 else
 BIND          := 127.0.0.1
 endif
+# The address to open on this machine.
+HERE          := $(if $(filter 0.0.0.0,$(BIND)),127.0.0.1,$(BIND))
 
 run: $(VENV)/.runtime-installed ## run the API on :5001 and the demo page on :8000 (Ctrl-C stops both; LAN=1 for a room)
 	@$(PY) -c 'import socket, sys; [socket.create_server((sys.argv[1], int(p))).close() for p in sys.argv[2:]]' \
@@ -63,14 +65,14 @@ run: $(VENV)/.runtime-installed ## run the API on :5001 and the demo page on :80
 	@$(FLASK) init-db
 	@$(FLASK) create-user demo --password password --exist-ok
 	@echo ""
-	@echo "  Demo page:  http://127.0.0.1:$(FRONTEND_PORT)/$(if $(filter 5001,$(BACKEND_PORT)),,?api=http://127.0.0.1:$(BACKEND_PORT))"
-	@echo "  API:        http://127.0.0.1:$(BACKEND_PORT)/health"
+	@echo "  Demo page:  http://$(HERE):$(FRONTEND_PORT)/$(if $(filter 5001,$(BACKEND_PORT)),,?api=http://$(HERE):$(BACKEND_PORT))"
+	@echo "  API:        http://$(HERE):$(BACKEND_PORT)/health"
 ifdef LAN
-	@$(if $(strip $(LAN_ADDRESSES)),\
-	  $(foreach a,$(LAN_ADDRESSES),echo "  In the room: http://$(a):$(FRONTEND_PORT)/$(if $(filter 5001,$(BACKEND_PORT)),,?api=http://$(a):$(BACKEND_PORT))";) \
-	  echo "  Plain http on a LAN address is not a secure context: browsers there have no";\
-	  echo "  Web Locks, so the client coordinates tabs with its fallback lease lock.",\
-	  echo "  No LAN address found: only this machine can open the page.")
+	@addresses="$(strip $(LAN_ADDRESSES))"; \
+	if [ -z "$$addresses" ]; then echo "  No LAN address found: only this machine can open the page."; else \
+	  for a in $$addresses; do echo "  In the room: http://$$a:$(FRONTEND_PORT)/$(if $(filter 5001,$(BACKEND_PORT)),,?api=http://$$a:$(BACKEND_PORT))"; done; \
+	  echo "  Plain http on a LAN address is not a secure context: browsers there have no"; \
+	  echo "  Web Locks, so the client coordinates their tabs with its fallback lease lock."; fi
 endif
 	@echo "  Log in as demo / password. Ctrl-C stops both servers."
 	@echo ""
@@ -82,8 +84,11 @@ endif
 	$(FLASK) run --host $(BIND) --port $(BACKEND_PORT) & backend=$$!; \
 	wait -n; status=$$?; kill $$frontend $$backend 2>/dev/null; wait; exit $$status
 
-demo: ## `make run` with 20 s access tokens and a visible 800 ms refresh (LAN=1 for a room)
-	@ACCESS_TOKEN_TTL=20 REFRESH_TOKEN_TTL=600 REFRESH_DELAY_MS=800 $(MAKE) --no-print-directory run
+# Not a recursive $(MAKE): a second make would report Ctrl-C as "Interrupt".
+demo: export ACCESS_TOKEN_TTL := 20
+demo: export REFRESH_TOKEN_TTL := 600
+demo: export REFRESH_DELAY_MS := 800
+demo: run ## `make run` with 20 s access tokens and a visible 800 ms refresh (LAN=1 for a room)
 
 serve: $(VENV)/.installed ## production entry point: gunicorn, 2 x cores + 1 workers on 127.0.0.1:5001 (needs JWT_SECRET_KEY)
 	APP_ENV=$${APP_ENV:-production} $(VENV)/bin/gunicorn -c backend/gunicorn.conf.py 'backend:create_app()'
