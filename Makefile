@@ -12,7 +12,7 @@ CORS_ORIGINS  ?= http://localhost:$(FRONTEND_PORT),http://127.0.0.1:$(FRONTEND_P
 export BACKEND_PORT FRONTEND_PORT CORS_ORIGINS
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo serve test test-python test-js test-postgres newman bench clean
+.PHONY: help venv run demo images serve test test-python test-js test-postgres newman bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -126,6 +126,10 @@ bench: $(VENV)/.installed ## measure the client queue (needs Node) and the serve
 	@command -v node >/dev/null 2>&1 || { echo "make bench needs Node 20+ for bench/client_queue.mjs"; exit 1; }
 	node bench/client_queue.mjs
 	$(PY) bench/server.py
+
+images: $(VENV)/.installed ## regenerate docs/images/ from the real page in Chromium
+	@echo "Regenerating docs/images/ (a backend, the page and Chromium, a few seconds each):"
+	@$(PY) scripts/make_images.py
 
 clean: ## remove the virtual environment and caches (keeps the instance folder)
 	rm -rf $(VENV) .pytest_cache tests/browser/screenshots tests/newman/node_modules
