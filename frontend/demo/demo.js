@@ -384,17 +384,18 @@ async function busy(button, work) {
 
 async function logIn(/** @type {SubmitEvent} */ event) {
   event.preventDefault();
-  await logInNow();
+  await logInNow({ focusNext: true });
 }
 
-async function logInNow() {
+/** @param {{ focusNext?: boolean }} [how] focusNext: move on to "Call /aaa" (the form, not the tour) */
+async function logInNow({ focusNext = false } = {}) {
   ui.loginError.textContent = '';
   await busy(ui.loginButton, async () => {
     try {
       const user = await client.login(ui.username.value, ui.password.value);
       timeline.note(`Logged in as ${user?.username}`);
       say(`Logged in as ${user?.username}.`);
-      ui.callAaa.focus();
+      if (focusNext) ui.callAaa.focus();
     } catch (error) {
       ui.loginError.textContent = error instanceof ApiError ? error.message : String(error);
       say('Login failed.');

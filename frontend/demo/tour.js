@@ -26,7 +26,7 @@ const NEWEST = '#timeline > .burst:first-child';
 export const STEPS = [
   { id: 'login', highlight: ['.session', '#countdown'],
     async run(a) { await a.useMode('queued'); await a.ensureLoggedIn(); } },
-  { id: 'call', highlight: [`${NEWEST} .lane--request`, '#result'],
+  { id: 'call', highlight: [`${NEWEST} .lane--request`, `${NEWEST} .step--ok`],
     async run(a) { await a.ensureLoggedIn(); await a.call('/aaa'); } },
   { id: 'corrupt', highlight: [`${NEWEST} .step--401`, `${NEWEST} .lane--refresh`, `${NEWEST} .step--replay`],
     async run(a) { await a.ensureLoggedIn(); a.corrupt(); await a.call('/aaa'); } },
@@ -71,7 +71,7 @@ export function createTour({ panel, openButton, actions }) {
   let running = false;
   const t = strings.tour;
 
-  const counter = el('p', 'tour__counter');
+  const counter = el('span', 'tour__counter');
   const title = el('h2', 'tour__title');
   title.id = 'tour-title';
   const text = el('p', 'tour__text');
@@ -81,11 +81,13 @@ export function createTour({ panel, openButton, actions }) {
   const next = button(t.next, 'tour-next');
   const close = button('×', 'tour-close', 'tour__close');
   close.setAttribute('aria-label', t.close);
-  const keys = el('p', 'tour__keys muted', t.keys);
+  const keys = el('span', 'tour__keys', t.keys);
   const nav = el('div', 'tour__nav');
   nav.append(back, doIt, next);
   panel.setAttribute('aria-label', t.heading);
-  panel.replaceChildren(close, counter, title, text, nav, keys);
+  const footer = el('p', 'tour__footer muted');
+  footer.append(counter, ' · ', keys);
+  panel.replaceChildren(close, title, text, nav, footer);
   openButton.textContent = t.open;
 
   back.addEventListener('click', () => go(index - 1));

@@ -37,18 +37,32 @@ class Tour:
         self.page.get_by_role("button", name="Do it", exact=True).click()
         expect(self.page.get_by_role("button", name="Do it", exact=True)).to_be_enabled(timeout=15_000)
         self.demo.wait_until_idle()
+        self.expect_what_matters_above_the_fold()
 
     def expect_step(self, number: int, step_id: str):
         expect(self.page.locator("#tour")).to_have_attribute("data-step", str(number))
         expect(self.page.locator("#tour")).to_have_attribute("data-step-id", step_id)
         expect(self.page.locator("#tour-title")).to_contain_text(f"{number}. ")
 
-    def highlighted(self):
-        return self.page.locator(".tour-focus")
+    def expect_what_matters_above_the_fold(self, height=720):
+        """The tour, its Do it button, every highlight outside the timeline,
+        and the first highlight in it (the newest burst is on top) are on screen."""
+        def bottom(locator):
+            box = locator.bounding_box()
+            return box["y"] + min(box["height"], 40) if box else 0
+
+        step = self.page.locator("#tour").get_attribute("data-step")
+        for locator in [self.page.locator("#tour"), self.page.locator("#tour-do"),
+                        *self.page.locator(".tour-focus:visible:not(#timeline *)").all()]:
+            assert bottom(locator) <= height, (step, locator)
+        in_timeline = self.page.locator("#timeline .tour-focus:visible")
+        if in_timeline.count():
+            assert bottom(in_timeline.first) <= height, (step, "timeline")
 
 
 def test_tour_steps_one_to_six_run_and_highlight_what_matters(open_demo):
     demo = open_demo(REFRESH_DELAY_MS=300)
+    demo.page.set_viewport_size({"width": 1280, "height": 720})
     tour = Tour(demo).open()
 
     tour.expect_step(1, "login")
@@ -208,9 +222,12 @@ def test_switching_interceptors_keeps_the_token_without_a_refresh(open_demo):
     assert server_refresh_count(demo.backend) - refreshes_before == 1  # no restore on the switches
 
 
-def test_each_tour_step_fits_a_1280x720_screen_and_works_from_the_keyboard(open_demo):
+@pytest.mark.parametrize("large_type", [False, True], ids=["normal-type", "large-type"])
+def test_each_tour_step_fits_a_1280x720_screen_and_works_from_the_keyboard(open_demo, large_type):
     demo = open_demo()
     demo.page.set_viewport_size({"width": 1280, "height": 720})
+    if large_type:
+        demo.click("Large type")
     demo.log_in()
     demo.fire(5)
     demo.wait_until_idle()
@@ -231,7 +248,7 @@ def test_each_tour_step_fits_a_1280x720_screen_and_works_from_the_keyboard(open_
     tour.expect_step(2, "call")
     demo.page.keyboard.press("Space")  # runs the step: call /aaa
     expect(demo.page.locator("#result")).to_contain_text('"data": "aaa"')
-    demo.screenshot("tour-1280x720")
+    demo.screenshot(f"tour-1280x720-{'large' if large_type else 'normal'}")
 
 
 def test_timeline_exports_as_svg_and_png(open_demo, tmp_path):
