@@ -12,42 +12,83 @@ CORS_ORIGINS  ?= http://localhost:$(FRONTEND_PORT),http://127.0.0.1:$(FRONTEND_P
 export BACKEND_PORT FRONTEND_PORT CORS_ORIGINS
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo serve stack test test-python test-js test-postgres newman bench clean
+.PHONY: help venv run demo images serve stack test test-python test-js test-postgres newman bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # The virtual environment is built on first use and rebuilt when
-# pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml
+# pyproject.toml changes. `make run` installs only what running needs;
+# `make test` adds the dev extras (pytest, Playwright, gunicorn, psycopg).
+# pip runs quietly: its output is shown only if it fails. editable_mode=compat
+# is a plain .pth path entry, so setuptools prints no "Editable installation"
+# banner and backend/ is imported straight from this folder.
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --config-settings editable_mode=compat
+define pip_quietly
+	@out=$$($(1) 2>&1) || { echo "$$out"; echo "pip install failed (output above)"; exit 1; }
+endef
+
+$(VENV)/.runtime-installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@echo "First run: installing the Python packages into $(VENV)/ (once)..."
+	@$(PYTHON) -m venv $(VENV)
+	$(call pip_quietly,$(PIP_INSTALL) -e .)
 	@touch $@
 
-venv: $(VENV)/.installed
+$(VENV)/.installed: $(VENV)/.runtime-installed
+	@echo "Installing the test and production tools into $(VENV)/ (once)..."
+	$(call pip_quietly,$(PIP_INSTALL) -e '.[dev]')
+	@touch $@
 
-run: $(VENV)/.installed ## run the API on :5001 and the demo page on :8000 (Ctrl-C stops both)
-	@$(PY) -c 'import socket, sys; [socket.create_server(("127.0.0.1", int(p))).close() for p in sys.argv[1:]]' \
-		$(BACKEND_PORT) $(FRONTEND_PORT) 2>/dev/null || { echo "Port $(BACKEND_PORT) or $(FRONTEND_PORT) is already in use:"\
+venv: $(VENV)/.installed ## build .venv/ with everything (run and test)
+
+# `make run LAN=1` (or `make demo LAN=1`): a workshop room. Both servers
+# listen on every interface (LAN_BIND), the page's addresses on this
+# machine's LAN addresses (LAN_ADDRESSES, found by backend/deploy/lan_addresses.py
+# without sending any traffic) are printed and added to CORS_ORIGINS.
+comma := ,
+ifdef LAN
+LAN_BIND      ?= 0.0.0.0
+LAN_ADDRESSES ?= $(shell $(PYTHON) backend/deploy/lan_addresses.py)
+BIND          := $(LAN_BIND)
+CORS_ORIGINS  := $(CORS_ORIGINS)$(foreach a,$(LAN_ADDRESSES),$(if $(findstring http://$(a):$(FRONTEND_PORT),$(CORS_ORIGINS)),,$(comma)http://$(a):$(FRONTEND_PORT)))
+else
+BIND          := 127.0.0.1
+endif
+# The address to open on this machine.
+HERE          := $(if $(filter 0.0.0.0,$(BIND)),127.0.0.1,$(BIND))
+
+run: $(VENV)/.runtime-installed ## run the API on :5001 and the demo page on :8000 (Ctrl-C stops both; LAN=1 for a room)
+	@$(PY) -c 'import socket, sys; [socket.create_server((sys.argv[1], int(p))).close() for p in sys.argv[2:]]' \
+		$(BIND) $(BACKEND_PORT) $(FRONTEND_PORT) 2>/dev/null || { echo "Port $(BACKEND_PORT) or $(FRONTEND_PORT) is already in use:"\
 		"stop the other server, or run e.g. make run BACKEND_PORT=5002 FRONTEND_PORT=8001"; exit 1; }
 	@$(FLASK) init-db
 	@$(FLASK) create-user demo --password password --exist-ok
 	@echo ""
-	@echo "  Demo page:  http://127.0.0.1:$(FRONTEND_PORT)/$(if $(filter 5001,$(BACKEND_PORT)),,?api=http://127.0.0.1:$(BACKEND_PORT))"
-	@echo "  API:        http://127.0.0.1:$(BACKEND_PORT)/health"
+	@echo "  Demo page:  http://$(HERE):$(FRONTEND_PORT)/$(if $(filter 5001,$(BACKEND_PORT)),,?api=http://$(HERE):$(BACKEND_PORT))"
+	@echo "  API:        http://$(HERE):$(BACKEND_PORT)/health"
+ifdef LAN
+	@addresses="$(strip $(LAN_ADDRESSES))"; \
+	if [ -z "$$addresses" ]; then echo "  No LAN address found: only this machine can open the page."; else \
+	  for a in $$addresses; do echo "  In the room: http://$$a:$(FRONTEND_PORT)/$(if $(filter 5001,$(BACKEND_PORT)),,?api=http://$$a:$(BACKEND_PORT))"; done; \
+	  echo "  Plain http on a LAN address is not a secure context: browsers there have no"; \
+	  echo "  Web Locks, so the client coordinates their tabs with its fallback lease lock."; fi
+endif
 	@echo "  Log in as demo / password. Ctrl-C stops both servers."
 	@echo ""
 	@# Both servers run in the background; when either stops (Ctrl-C, or a
-	@# port already in use), the other is stopped too.
-	@$(PY) -m http.server $(FRONTEND_PORT) --bind 127.0.0.1 --directory frontend 2>/dev/null & frontend=$$!; \
-	$(FLASK) run --host 127.0.0.1 --port $(BACKEND_PORT) & backend=$$!; \
-	trap 'kill $$frontend $$backend 2>/dev/null' INT TERM EXIT; \
+	@# port already in use), the other is stopped too. Ctrl-C is the normal
+	@# way out: say goodbye and exit 0, so make reports no "Error 130".
+	@trap 'kill $$frontend $$backend 2>/dev/null; wait; echo "Stopped both servers. Bye!"; exit 0' INT TERM; \
+	$(PY) -m http.server $(FRONTEND_PORT) --bind $(BIND) --directory frontend 2>/dev/null & frontend=$$!; \
+	$(FLASK) run --host $(BIND) --port $(BACKEND_PORT) & backend=$$!; \
 	wait -n; status=$$?; kill $$frontend $$backend 2>/dev/null; wait; exit $$status
 
-demo: ## `make run` with 20 s access tokens and a visible 800 ms refresh
-	@ACCESS_TOKEN_TTL=20 REFRESH_TOKEN_TTL=600 REFRESH_DELAY_MS=800 $(MAKE) --no-print-directory run
+# Not a recursive $(MAKE): a second make would report Ctrl-C as "Interrupt".
+demo: export ACCESS_TOKEN_TTL := 20
+demo: export REFRESH_TOKEN_TTL := 600
+demo: export REFRESH_DELAY_MS := 800
+demo: run ## `make run` with 20 s access tokens and a visible 800 ms refresh (LAN=1 for a room)
 
 serve: $(VENV)/.installed ## production entry point: gunicorn, 2 x cores + 1 workers on 127.0.0.1:5001 (needs JWT_SECRET_KEY)
 	APP_ENV=$${APP_ENV:-production} $(VENV)/bin/gunicorn -c backend/gunicorn.conf.py 'backend:create_app()'
@@ -68,7 +109,7 @@ $(NEWMAN): tests/newman/package.json tests/newman/package-lock.json
 	npm ci --prefix tests/newman --no-audit --no-fund --loglevel=error
 	@touch $@
 
-newman:
+newman: ## install newman (the Postman CLI) for the Postman collection test
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NEWMAN); \
 	else echo "SKIPPED: newman install (no 'npm' on PATH; the Postman collection test will skip)"; fi
 
@@ -101,6 +142,10 @@ bench: $(VENV)/.installed ## measure the client queue (needs Node), the server a
 	else echo "PostgreSQL: not used (set TEST_DATABASE_URL, or BENCH_POSTGRES=1 to let .ci/postgres.sh start the system cluster as root)"; fi
 	BENCH_START_POSTGRES=$(if $(filter 1,$(BENCH_POSTGRES)),1,0) $(PY) bench/server.py
 	$(PY) bench/stack.py
+
+images: $(VENV)/.installed ## regenerate docs/images/ from the real page in Chromium
+	@echo "Regenerating docs/images/ (a backend, the page and Chromium, a few seconds each):"
+	@$(PY) tests/make_images.py
 
 clean: ## remove the virtual environment and caches (keeps the instance folder)
 	rm -rf $(VENV) .pytest_cache tests/browser/screenshots tests/newman/node_modules

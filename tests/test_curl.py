@@ -125,7 +125,7 @@ def test_the_curl_walkthrough_covers_the_whole_session():
         assert route in code
     for text in ('"error":"token_reused"', '"error":"token_revoked"', "204"):
         assert text in expected
-    assert "-c cookies.txt" in code and "-b cookies.txt" in code, "the walkthrough uses a cookie jar"
+    assert '-c "$WORK/cookies.txt"' in code and '-b "$WORK/cookies.txt"' in code, "the walkthrough uses a cookie jar"
     assert "csrf_refresh_token" in code, "the CSRF value comes from the jar"
 
 

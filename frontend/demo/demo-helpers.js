@@ -105,3 +105,19 @@ export function explainSessionEnd(code) {
       };
   }
 }
+
+/**
+ * A JWT's `exp` in ms since the epoch, or 0. Reading the payload needs no
+ * key (it is only base64url); the page uses it for the countdown, never to
+ * trust the token.
+ * @param {string} token
+ */
+export function jwtExpiry(token) {
+  try {
+    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const exp = JSON.parse(atob(payload)).exp;
+    return typeof exp === 'number' ? exp * 1000 : 0;
+  } catch {
+    return 0;
+  }
+}

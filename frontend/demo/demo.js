@@ -12,12 +12,17 @@
 import { createApiClient, ApiError } from '../js/api.js';
 import { createNaiveApiClient } from '../js/naive.js';
 import { createTimeline } from './timeline.js';
-import { explainSessionEnd, corruptToken, readCookie, resolveApiBase } from './demo-helpers.js';
+import { explainSessionEnd, corruptToken, readCookie, resolveApiBase, jwtExpiry } from './demo-helpers.js';
+import { strings } from './strings.js';
+import { createTour } from './tour.js';
+import { timelineToSvg, svgToPng, download } from './export.js';
 
 /** The API's default port; `?api=URL` overrides the whole origin. */
 const API_PORT = 5001;
 const MAX_BURST = 20;
 const LARGE_TYPE_KEY = 'silent-refresh-demo:large-type';
+/** The client's default Web Lock name; its fallback lease lives under this localStorage key. */
+const LEASE_KEY = 'silent-refresh:lock:silent-refresh:refresh';
 
 /** @typedef {ReturnType<typeof createApiClient>} Client */
 /** @typedef {'queued' | 'naive'} Mode */
@@ -58,6 +63,17 @@ const ui = {
   status: byId('status'),
   result: byId('result'),
   apiUrl: byId('api-url'),
+  tour: byId('tour'),
+  tourOpen: /** @type {HTMLButtonElement} */ (byId('tour-open')),
+  lockLabel: byId('lock-label'),
+  lockState: byId('lock-state'),
+  breakLegend: byId('break-legend'),
+  breakKindLabel: byId('break-kind-label'),
+  breakKind: /** @type {HTMLSelectElement} */ (byId('break-kind')),
+  breakRefresh: /** @type {HTMLButtonElement} */ (byId('break-refresh')),
+  breakState: byId('break-state'),
+  exportSvg: /** @type {HTMLButtonElement} */ (byId('export-svg')),
+  exportPng: /** @type {HTMLButtonElement} */ (byId('export-png')),
 };
 const modeRadios = /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('input[name="mode"]'));
 const counterCells = /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-counter]'));
@@ -85,6 +101,16 @@ let corruptedToken = '';
 let explainedCode = '';
 /** Lifetime of the token on the countdown, measured when it arrived. */
 let countdownFor = { expiresAt: 0, lifetimeMs: 1 };
+/**
+ * A token handed from one client to the next on a switch: setAccessToken()
+ * carries the token, not its expiry or user, so the page remembers those.
+ * @type {{ token: string, expiresAt: number, user: any } | null}
+ */
+let handover = null;
+/** 'break it': how the next refresh fails on purpose, or null. */
+let breakNext = /** @type {'503' | 'drop' | null} */ (null);
+/** The tab the tour's step 7 opened. */
+let secondTab = /** @type {Window | null} */ (null);
 // #endregion
 
 // #region counters
@@ -125,6 +151,7 @@ function makeClient(/** @type {Mode} */ kind) {
   /** @type {Client} */
   const created = create({
     baseURL: apiBase,
+    fetch: pageFetch,
     proactiveRefresh: ui.proactive.checked,
     onSessionExpired: (error) => {
       if (created === client) explainEnd(error);
@@ -139,6 +166,59 @@ function makeClient(/** @type {Mode} */ kind) {
     if (event.type === 'session' && created === client) onSessionEvent(event);
   });
   return created;
+}
+
+/**
+ * The clients' fetch: the real one, unless "break the next refresh" is
+ * armed. Then the next POST /auth/refresh never reaches the server: it gets
+ * a 503 or a dropped connection made here, in the page (no backend change).
+ * @type {typeof fetch}
+ */
+function pageFetch(input, init) {
+  const url = typeof input === 'string' ? input : input instanceof Request ? input.url : String(input);
+  const kind = breakNext;
+  if (kind && new URL(url, location.href).pathname.endsWith('/auth/refresh')) {
+    breakNext = null;
+    const label = strings.breakIt.kinds[kind];
+    renderBreakIt();
+    timeline.note(strings.breakIt.used(label), 'warn');
+    if (kind === 'drop') return Promise.reject(new TypeError(strings.breakIt.dropMessage));
+    const body = JSON.stringify({ error: 'service_unavailable', message: strings.breakIt.body503 });
+    return Promise.resolve(new Response(body, {
+      status: 503, statusText: 'Service Unavailable', headers: { 'Content-Type': 'application/json', 'Retry-After': '1' },
+    }));
+  }
+  return fetch(input, init);
+}
+
+function renderBreakIt() {
+  ui.breakState.dataset.armed = String(breakNext !== null);
+  ui.breakState.textContent = breakNext ? strings.breakIt.armed(strings.breakIt.kinds[breakNext]) : strings.breakIt.off;
+}
+
+/** Which cross-tab lock this browser gives the client, and who holds the fallback lease. */
+function renderLock() {
+  if (navigator.locks) {
+    ui.lockState.dataset.lock = 'web-locks';
+    ui.lockState.textContent = strings.lock.webLocks;
+    return;
+  }
+  ui.lockState.dataset.lock = 'fallback';
+  let holder = '';
+  try {
+    const lease = JSON.parse(localStorage.getItem(LEASE_KEY) ?? 'null');
+    const left = lease ? Math.ceil((lease.expires - Date.now()) / 1000) : 0;
+    holder = left > 0 ? strings.lock.heldBy(String(lease.owner), left) : strings.lock.free;
+  } catch { holder = strings.lock.free; }
+  ui.lockState.textContent = `${strings.lock.fallback}: ${holder}`;
+}
+
+/** Expiry of the session's token, also for a token handed over on a switch. @param {any} session */
+function knownExpiry(session) {
+  if (!session) return 0;
+  if (session.accessTokenExpiresAt) return session.accessTokenExpiresAt;
+  if (handover?.token === session.accessToken) return handover.expiresAt;
+  return jwtExpiry(session.accessToken);
 }
 
 /** @param {import('../js/api.js').ApiEvent} event */
@@ -195,7 +275,7 @@ function renderSession() {
   ui.loginForm.hidden = sessionState !== 'out';
   ui.checking.hidden = sessionState !== 'checking';
   ui.sessionInfo.hidden = !loggedIn;
-  ui.sessionUser.textContent = session?.user?.username ?? '?';
+  ui.sessionUser.textContent = session?.user?.username ?? handover?.user?.username ?? '?';
   ui.sessionMode.textContent = mode;
   const hadFocus = document.activeElement;
   for (const button of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll('[data-needs-session]'))) {
@@ -212,7 +292,7 @@ function renderSession() {
 /** Seconds left on the access token, drawn a few times a second. */
 function renderCountdown() {
   const session = client.getSession();
-  const expiresAt = session?.accessTokenExpiresAt ?? 0;
+  const expiresAt = knownExpiry(session);
   if (!session || !expiresAt) {
     ui.countdown.dataset.state = 'none';
     ui.countdownText.textContent = '–';
@@ -304,13 +384,18 @@ async function busy(button, work) {
 
 async function logIn(/** @type {SubmitEvent} */ event) {
   event.preventDefault();
+  await logInNow({ focusNext: true });
+}
+
+/** @param {{ focusNext?: boolean }} [how] focusNext: move on to "Call /aaa" (the form, not the tour) */
+async function logInNow({ focusNext = false } = {}) {
   ui.loginError.textContent = '';
   await busy(ui.loginButton, async () => {
     try {
       const user = await client.login(ui.username.value, ui.password.value);
       timeline.note(`Logged in as ${user?.username}`);
       say(`Logged in as ${user?.username}.`);
-      ui.callAaa.focus();
+      if (focusNext) ui.callAaa.focus();
     } catch (error) {
       ui.loginError.textContent = error instanceof ApiError ? error.message : String(error);
       say('Login failed.');
@@ -365,6 +450,7 @@ function corrupt() {
   const session = client.getSession();
   if (!session) return;
   corruptedToken = corruptToken(session.accessToken);
+  if (handover?.token === session.accessToken) handover = { ...handover, token: corruptedToken };
   client.setAccessToken(corruptedToken);
   timeline.note('Access token corrupted (signature changed)', 'warn');
   say('Access token corrupted: the next call gets a 401 invalid_token.');
@@ -399,27 +485,92 @@ async function revokeOnServer() {
   });
 }
 
-/** Swap clients. The access token lives in the old client's memory, so the new one restores from the cookie. */
+/**
+ * Swap clients, carrying on with the same session: the new client gets the
+ * old one's access token (no restore, no refresh, the countdown goes on),
+ * and its refreshes are numbered from #1.
+ */
 async function switchMode(/** @type {Mode} */ next) {
   if (next === mode) return;
   const old = client;
-  const hadSession = old.getSession() !== null;
+  const session = sessionState === 'in' ? old.getSession() : null;
   mode = next;
   client = makeClient(next);
   old.destroy();
   renderMode();
+  if (session) {
+    handover = { token: session.accessToken, expiresAt: knownExpiry(session), user: session.user ?? handover?.user };
+    client.setAccessToken(session.accessToken);
+  }
+  sessionState = session ? 'in' : 'out';
   timeline.note(`Switched to the ${next} interceptor`);
-  say(`Switched to the ${next} interceptor${hadSession ? ': restoring the session from the cookie.' : '.'}`);
-  await restoreSession();
+  say(strings.switched(next, session !== null));
+  renderSession();
 }
 
-function reset() {
-  timeline.clear();
-  for (const name of Object.keys(counters)) counters[/** @type {keyof typeof counters} */ (name)] = 0;
-  renderCounters();
-  ui.result.textContent = '';
-  say('Timeline and counters cleared.');
+/**
+ * Reset that really resets: log out (the server revokes the session), a new
+ * client (refreshes numbered from #1 again), empty timeline and counters,
+ * nothing armed; then, if we were logged in, a fresh login.
+ */
+async function reset() {
+  await busy(ui.reset, async () => {
+    const wasIn = sessionState === 'in';
+    const old = client;
+    if (old.getSession()) await old.logout().catch(() => {});
+    old.destroy();
+    breakNext = null;
+    handover = null;
+    corruptedToken = '';
+    explainedCode = '';
+    client = makeClient(mode);
+    timeline.clear();
+    for (const name of Object.keys(counters)) counters[/** @type {keyof typeof counters} */ (name)] = 0;
+    renderCounters();
+    renderBreakIt();
+    ui.result.textContent = '';
+    ui.sessionEnded.hidden = true;
+    sessionState = 'out';
+    renderSession();
+    if (wasIn) await logInNow();
+    say(strings.reset.done);
+  });
 }
+
+async function exportTimeline(/** @type {'svg' | 'png'} */ kind) {
+  if (ui.timeline.dataset.empty === 'true') { say(strings.exportTimeline.empty); return; }
+  const svg = timelineToSvg(ui.timeline);
+  const blob = kind === 'svg' ? new Blob([svg], { type: 'image/svg+xml' }) : await svgToPng(svg);
+  download(blob, `silent-refresh-timeline.${kind}`);
+}
+
+/** What the tour's "Do it" buttons may do: the page's own actions. */
+/** @type {import('./tour.js').TourActions} */
+const tourActions = {
+  async ensureLoggedIn() {
+    if (sessionState === 'in' && client.getSession()) return;
+    await logInNow();
+  },
+  call: (path) => callOne(path === '/bbb' ? ui.callBbb : ui.callAaa, path),
+  corrupt,
+  async burst(n) { ui.burstSize.value = String(n); await fireBurst(); },
+  useMode: async (next) => {
+    await switchMode(next);
+  },
+  revoke: revokeOnServer,
+  section: (text) => timeline.section(text),
+  setProactive(on) {
+    if (mode === 'naive' || ui.proactive.checked === on) return;
+    ui.proactive.checked = on;
+    ui.proactive.dispatchEvent(new Event('change'));
+  },
+  secondTabOpen: () => secondTab !== null && !secondTab.closed,
+  openSecondTab() {
+    secondTab = window.open(location.href.replace(/([?&])tour=\d+&?/, '$1'), '_blank');
+    say(secondTab ? strings.secondTabOpened : strings.popupBlocked);
+  },
+  breakNextRefresh(kind) { breakNext = kind; renderBreakIt(); },
+};
 
 function setLargeType(/** @type {boolean} */ on) {
   document.documentElement.classList.toggle('large-type', on);
@@ -429,6 +580,18 @@ function setLargeType(/** @type {boolean} */ on) {
 // #endregion
 
 // #region wiring
+/** The new controls' words come from strings.js (one table per language later). */
+function fillStrings() {
+  ui.lockLabel.textContent = strings.lock.label;
+  ui.breakLegend.textContent = strings.breakIt.legend;
+  ui.breakKindLabel.textContent = strings.breakIt.kindLabel;
+  ui.breakKind.replaceChildren(...Object.entries(strings.breakIt.kinds).map(([value, label]) => new Option(label, value)));
+  ui.breakRefresh.textContent = strings.breakIt.button;
+  ui.reset.textContent = strings.reset.button;
+  ui.exportSvg.textContent = strings.exportTimeline.svg;
+  ui.exportPng.textContent = strings.exportTimeline.png;
+}
+
 function start() {
   ui.apiUrl.textContent = apiBase;
   let large = new URLSearchParams(location.search).get('large') === '1';
@@ -446,6 +609,9 @@ function start() {
   ui.corrupt.addEventListener('click', corrupt);
   ui.revoke.addEventListener('click', revokeOnServer);
   ui.reset.addEventListener('click', reset);
+  ui.breakRefresh.addEventListener('click', () => tourActions.breakNextRefresh(/** @type {'503' | 'drop'} */ (ui.breakKind.value)));
+  ui.exportSvg.addEventListener('click', () => exportTimeline('svg'));
+  ui.exportPng.addEventListener('click', () => exportTimeline('png'));
   ui.largeType.addEventListener('click', () => setLargeType(ui.largeType.getAttribute('aria-pressed') !== 'true'));
   ui.proactive.addEventListener('change', () => {
     client.setProactiveRefresh(ui.proactive.checked);
@@ -466,10 +632,14 @@ function start() {
   }).observe(ui.timeline, { attributes: true, attributeFilter: ['data-empty'] });
   ui.timelineEmpty.hidden = ui.timeline.dataset.empty !== 'true';
 
+  fillStrings();
   client = makeClient(mode);
   renderMode();
   renderCounters();
-  setInterval(renderCountdown, 200);
+  renderBreakIt();
+  renderLock();
+  setInterval(() => { renderCountdown(); renderLock(); }, 200);
+  createTour({ panel: ui.tour, openButton: ui.tourOpen, actions: tourActions });
   byId('boot-note').remove();
   restoreSession();
 }

@@ -43,12 +43,16 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
   /** @type {Map<string, Lane>} */
   const lanes = new Map();
   let frame = 0;
+  /** Set by section(): the next lane starts a new burst even inside the gap. */
+  let forceNew = false;
 
   // #region bursts
   /** The burst an event at `time` belongs to: the current one if it is still going. */
   function burstFor(/** @type {number} */ time) {
     const current = bursts[bursts.length - 1];
-    if (current && (current.pending > 0 || time - current.last < BURST_GAP_MS)) return current;
+    const split = forceNew && current?.pending === 0;
+    forceNew = false;
+    if (current && !split && (current.pending > 0 || time - current.last < BURST_GAP_MS)) return current;
     return newBurst(time);
   }
 
@@ -256,6 +260,11 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
     addStep(lane, 'note', text, time);
     updateTitle(lane.burst);
   }
+  /** Start a new burst headed by `text` (a tour step), so it has its own axis. @param {string} text */
+  function section(text) {
+    forceNew = true;
+    note(text);
+  }
   // #endregion
 
   // #region drawing
@@ -309,7 +318,7 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
   }
 
   updatePendingCount();
-  return { handle, note, clear };
+  return { handle, note, section, clear };
 }
 
 /** @param {ApiEvent} event an error or refresh-end event */

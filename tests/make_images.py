@@ -1,0 +1,106 @@
+"""Regenerate docs/images/ from the real demo page in Chromium (`make images`).
+
+Each picture in the guide is a scenario run here against a real backend,
+in the system Chromium through Playwright, so the images cannot drift from
+what the page shows: change the page, run `make images`, commit.
+"""
+
+import sys
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+from live import start_backend, start_frontend  # noqa: E402
+
+IMAGES_DIR = ROOT / "docs" / "images"
+TTL = 3  # seconds: short, so a scenario waits a few seconds for expiry
+
+
+def page_for(browser, frontend, backend, width=1280, height=900):
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    page.goto(f"{frontend.url}/?api={backend.url}")
+    expect(page.locator("#login-form:visible, #session-info:visible")).to_have_count(1)
+    return page
+
+
+def log_in_and_let_the_token_expire(page):
+    proactive = page.get_by_label("Proactive refresh")
+    if proactive.is_enabled():  # the naive client has none
+        proactive.set_checked(False)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#session-info")).to_be_visible()
+    expect(page.locator("#countdown")).to_have_attribute("data-state", "expired", timeout=(TTL + 5) * 1000)
+
+
+def fire_five(page):
+    page.get_by_label("N =").fill("5")
+    page.get_by_role("button", name="Fire N concurrent calls").click()
+    expect(page.locator("#timeline")).to_have_attribute("data-pending", "0", timeout=15_000)
+    expect(page.locator("[aria-busy='true']")).to_have_count(0)
+
+
+def queued_one_refresh(page):
+    log_in_and_let_the_token_expire(page)
+    fire_five(page)
+    expect(page.locator('[data-counter="refreshes"]')).to_have_text("1")
+
+
+def naive_reuse_detected(page):
+    page.get_by_label("Naive (blog version)").check()
+    log_in_and_let_the_token_expire(page)
+    fire_five(page)
+    expect(page.locator("#session-ended")).to_be_visible()
+
+
+def tour_queued_burst(page):
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#session-info")).to_be_visible()
+    page.locator("#tour-open").click()
+    for _ in range(3):
+        page.get_by_role("button", name="Next", exact=True).click()
+    page.get_by_role("button", name="Do it", exact=True).click()
+    expect(page.locator("#tour-do")).to_be_enabled(timeout=15_000)
+    expect(page.locator("#timeline")).to_have_attribute("data-pending", "0")
+    page.locator("#tour-title").click()  # no focus ring in the picture
+
+
+# file name -> (scenario, viewport height). The guide may show only these.
+IMAGES = {
+    "demo-queued-one-refresh.png": (queued_one_refresh, 900),
+    "demo-naive-reuse-detected.png": (naive_reuse_detected, 900),
+    "demo-tour-queued-burst.png": (tour_queued_burst, 720),
+}
+
+
+def main() -> None:
+    IMAGES_DIR.mkdir(exist_ok=True)
+    with TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        tmp_path = Path(tmp)
+        frontend = start_frontend(tmp_path)
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        try:
+            for name, (scenario, height) in IMAGES.items():
+                (tmp_path / name).mkdir()  # each picture starts from an empty database
+                backend = start_backend(tmp_path / name, ACCESS_TOKEN_TTL=TTL, REFRESH_DELAY_MS=500,
+                                        CORS_ORIGINS=frontend.url)
+                try:
+                    page = page_for(browser, frontend, backend, height=height)
+                    scenario(page)
+                    # The picture must not show this run's random port.
+                    page.locator("#api-url").evaluate("el => { el.textContent = 'http://127.0.0.1:5001'; }")
+                    page.screenshot(path=IMAGES_DIR / name, full_page=height != 720)
+                    print(f"  docs/images/{name}")
+                    page.context.close()
+                finally:
+                    backend.stop()
+        finally:
+            browser.close()
+            frontend.stop()
+
+
+if __name__ == "__main__":
+    main()
