@@ -3,11 +3,11 @@
  * lease-lock.js: a cross-tab lock for pages where Web Locks are missing.
  *
  * `navigator.locks` exists only in secure contexts (https, localhost). On
- * plain http from a LAN address, as in many workshop rooms, it is undefined,
- * and tabs that refresh at the same moment present the same refresh token
- * twice: reuse detection then logs the user out. This module offers the one
- * method api.js uses, `request(name, { signal }, callback)`, on top of
- * localStorage, which every tab of an origin shares, secure or not.
+ * plain http from a LAN address, as in many workshop rooms, tabs refreshing
+ * at the same moment would present one refresh token twice, and reuse
+ * detection would log the user out. This module offers the one method
+ * api.js uses, `request(name, { signal }, callback)`, on localStorage, which
+ * every tab of an origin shares, secure or not.
  *
  * localStorage has no compare-and-swap, and a write reaches the other tabs'
  * processes a moment later. So a tab claims the lock by writing its id, waits
@@ -78,9 +78,14 @@ export function createLeaseLock(options = {}) {
     if (event.key === null || event.key?.startsWith(KEY_PREFIX)) wakeAll();
   });
 
-  /** @returns {Lease | null} */
+  /** The lease under `key`, or null: a value that is not a lease counts as free. @returns {Lease | null} */
   function read(/** @type {string} */ key) {
-    try { return JSON.parse(storage.getItem(key) ?? 'null'); } catch { return null; }
+    try {
+      const lease = JSON.parse(storage.getItem(key) ?? 'null');
+      return typeof lease?.owner === 'string' && Number.isFinite(lease.expires) ? lease : null;
+    } catch {
+      return null;
+    }
   }
   const writeLease = (/** @type {string} */ key) =>
     storage.setItem(key, JSON.stringify({ owner: id, expires: clock.now() + leaseMs }));
@@ -88,14 +93,13 @@ export function createLeaseLock(options = {}) {
   /** Resolve after `ms`, or sooner on a storage change; reject if `signal` aborts. */
   function pause(/** @type {number} */ ms, /** @type {AbortSignal | undefined} */ signal, wakeOnChange = true) {
     return new Promise((resolve, reject) => {
-      const settle = (/** @type {boolean} */ aborted) => {
+      const finish = (/** @type {boolean} */ aborted) => {
         clock.clearTimeout(timer);
         wakers.delete(done);
         signal?.removeEventListener('abort', stop);
         if (aborted) reject(abortError(signal)); else resolve(undefined);
       };
-      const done = () => settle(false);
-      const stop = () => settle(true);
+      const done = () => finish(false), stop = () => finish(true);
       const timer = clock.setTimeout(done, ms);
       if (wakeOnChange) wakers.add(done);
       signal?.addEventListener('abort', stop, { once: true });

@@ -201,6 +201,15 @@ describe('lease lock', { timeout: 30_000 }, () => {
     assert.ok(clock.now() - before < LEASE_MS, 'b had to wait for a lease that should have been released');
   });
 
+  for (const junk of ['5', 'not json', '{"owner": "x"}', '{"expires": "soon"}']) {
+    test(`a key holding something that is not a lease (${junk}) counts as free`, async () => {
+      const { openTab, run } = browser();
+      const tab = openTab();
+      tab.storage.setItem(`${KEY_PREFIX}refresh`, junk);
+      assert.equal(await run(tab.lock.request('refresh', {}, () => 'got it'), 1_000), 'got it');
+    });
+  }
+
   test('two requests in one tab take turns too', async () => {
     const { openTab, run, sleep } = browser();
     const tab = openTab();
