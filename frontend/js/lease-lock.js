@@ -74,7 +74,8 @@ export function createLeaseLock(options = {}) {
   /** Waiters to wake when a key changes (storage events never fire in the tab that wrote). */
   const wakers = new Set();
   const wakeAll = () => { for (const wake of [...wakers]) wake(); };
-  events.addEventListener('storage', (/** @type {any} */ event) => {
+  // Without an event target (not a window), waiters still re-check every maxWaitMs.
+  events?.addEventListener?.('storage', (/** @type {any} */ event) => {
     if (event.key === null || event.key?.startsWith(KEY_PREFIX)) wakeAll();
   });
 
