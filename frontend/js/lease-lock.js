@@ -38,8 +38,8 @@ function randomTabId() {
 export function usableLocalStorage() {
   try {
     const storage = globalThis.localStorage;
-    storage.setItem(`${KEY_PREFIX}probe`, '1');
-    storage.removeItem(`${KEY_PREFIX}probe`);
+    storage.setItem('silent-refresh:probe', '1'); // outside KEY_PREFIX: wakes no waiter
+    storage.removeItem('silent-refresh:probe');
     return storage;
   } catch {
     return null;
