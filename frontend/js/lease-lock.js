@@ -116,15 +116,21 @@ export function createLeaseLock(options = {}) {
       if (!mine.has(key) && (!lease || lease.expires <= clock.now())) {
         mine.add(key); // JS runs one task at a time: no other request of this tab can slip in
         writeLease(key);
+        // Another tab may have read "free" just before our write reached it
+        // and written its own claim. Wait for such writes to arrive here, and
+        // look twice: on a busy machine our timer can run before a rival
+        // write that is already on its way is applied to our copy.
+        let ours = true;
         try {
-          // Another tab may have read "free" just before our write reached it
-          // and written its own claim. Wait for such writes to arrive here.
-          await pause(settleMs, signal, false);
+          for (let look = 0; look < 2 && ours; look += 1) {
+            await pause(settleMs, signal, false);
+            ours = read(key)?.owner === id;
+          }
         } catch (error) {
           release(key);
           throw error;
         }
-        if (read(key)?.owner === id) return; // ours survived: we hold the lock
+        if (ours) return; // our claim survived: we hold the lock
         mine.delete(key); // a later claim won: wait like everyone else
         continue;
       }
