@@ -56,6 +56,8 @@ export function usableLocalStorage() {
  * @param {number} [options.leaseMs] a dead holder blocks the others this long at most
  * @param {number} [options.settleMs] how long a claim waits for rival writes before reading back
  * @param {number} [options.maxWaitMs] a waiter re-checks at least this often, event or not
+ * @param {number} [options.jitterMs] before each look at the key, wait a random moment up to this
+ * @param {() => number} [options.random] in [0, 1), for the jitter
  * @returns {LeaseLock & { id: string }}
  */
 export function createLeaseLock(options = {}) {
@@ -65,7 +67,9 @@ export function createLeaseLock(options = {}) {
     clock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id) },
     randomId = randomTabId,
     leaseMs = 5_000,
-    settleMs = 50,
+    settleMs = 100,
+    jitterMs = 50,
+    random = Math.random,
     maxWaitMs = 1_000,
   } = options;
   const id = randomId();
@@ -93,6 +97,7 @@ export function createLeaseLock(options = {}) {
 
   /** Resolve after `ms`, or sooner on a storage change; reject if `signal` aborts. */
   function pause(/** @type {number} */ ms, /** @type {AbortSignal | undefined} */ signal, wakeOnChange = true) {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise((resolve, reject) => {
       const finish = (/** @type {boolean} */ aborted) => {
         clock.clearTimeout(timer);
@@ -111,7 +116,9 @@ export function createLeaseLock(options = {}) {
   /** Wait until this tab holds `key`: claim, let rival writes land, read back. */
   async function acquire(/** @type {string} */ key, /** @type {AbortSignal | undefined} */ signal) {
     for (;;) {
-      if (signal?.aborted) throw abortError(signal);
+      // Tabs woken by the same event would all claim at once: a random pause
+      // spreads them out, so most see the first claim instead of racing it.
+      await pause(random() * jitterMs, signal, false);
       const lease = read(key);
       if (!mine.has(key) && (!lease || lease.expires <= clock.now())) {
         mine.add(key); // JS runs one task at a time: no other request of this tab can slip in

@@ -100,7 +100,7 @@ def open_tabs(insecure_browser, page_server, live_backend):
     assert problems == [], "the pages logged errors or warnings:\n" + "\n".join(problems)
 
 
-def refresh_log(backend) -> list[str]:
+def refresh_log(backend) -> list[int]:
     """The status of every POST /auth/refresh the backend answered, from its request log."""
     entries = [json.loads(line) for line in backend.log().splitlines() if line.startswith("{")]
     return [e["status"] for e in entries if e.get("path") == "/auth/refresh" and e.get("method") == "POST"]
@@ -141,7 +141,7 @@ def test_three_tabs_without_web_locks_make_one_refresh_per_expiry_and_stay_logge
 def test_without_the_fallback_the_same_tabs_trip_reuse_detection(open_tabs):
     """The control experiment: the rounds above do reproduce the race.
     With locks: null, the tabs refresh together and the session ends."""
-    backend, pages = open_tabs(fallback=False)
+    _, pages = open_tabs(fallback=False)
     for rounds in range(1, EXPIRIES + 1):
         burst_in_every_tab(pages)
         expired = [code for page in pages for code in page.evaluate("() => tab.expired")]

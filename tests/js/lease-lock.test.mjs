@@ -61,7 +61,7 @@ function browser({ seed = 1, maxDeliveryMs = MAX_DELIVERY_MS, maxWaitMs = 1_000 
     };
     tab.lock = createLeaseLock({
       storage: tab.storage, events: tab.events, clock: tabClock, randomId: () => `tab-${++lastTabId}`,
-      leaseMs: LEASE_MS, settleMs: SETTLE_MS, maxWaitMs,
+      leaseMs: LEASE_MS, settleMs: SETTLE_MS, maxWaitMs, jitterMs: 10, random: rand,
     });
     tab.kill = () => { tab.dead = true; };
     tabs.push(tab);
