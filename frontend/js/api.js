@@ -27,6 +27,8 @@
  * Read it top to bottom; the `#region` names match the chapters in docs/.
  */
 
+import { createLeaseLock, usableLocalStorage } from './lease-lock.js';
+
 /** Largest proactive margin: refresh at most a minute before expiry. */
 const MAX_REFRESH_MARGIN_MS = 60_000;
 /** Tokens living less than this are not refreshed proactively (the 401 path still works). */
@@ -182,8 +184,9 @@ export async function runInterceptors(handlers, value, failed) {
  * @param {() => string | null} [options.readCsrfToken] default: the `csrf_refresh_token` cookie
  * @param {string} [options.channelName] BroadcastChannel name (default 'silent-refresh')
  * @param {string} [options.lockName] Web Lock name (default 'silent-refresh:refresh')
- * @param {LockManager | null} [options.locks] test seam; default navigator.locks (absent on
- *   plain-http pages: Web Locks exist only in secure contexts), null to disable
+ * @param {Pick<LockManager, 'request'> | null} [options.locks] test seam; default navigator.locks,
+ *   or on plain-http pages (Web Locks exist only in secure contexts) a localStorage lease
+ *   (lease-lock.js); null to disable
  * @param {typeof BroadcastChannel | null} [options.BroadcastChannel] test seam; null to disable
  * @param {Document | null} [options.document] test seam for visibility and cookies
  * @param {Clock} [options.clock] test seam for timers and Date.now()
@@ -197,7 +200,9 @@ export function createApiClient(options = {}) {
     refreshTimeoutMs = 10_000,
     channelName = 'silent-refresh',
     lockName = 'silent-refresh:refresh',
-    locks = globalThis.navigator?.locks ?? null,
+    // Web Locks when the page has them; on plain http (no secure context) the
+    // localStorage lease of lease-lock.js; with neither, tabs refresh on their own.
+    locks = globalThis.navigator?.locks ?? (usableLocalStorage() ? createLeaseLock() : null),
     BroadcastChannel: Channel = globalThis.BroadcastChannel ?? null,
     document: doc = globalThis.document ?? null,
     clock = {
