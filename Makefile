@@ -12,7 +12,7 @@ CORS_ORIGINS  ?= http://localhost:$(FRONTEND_PORT),http://127.0.0.1:$(FRONTEND_P
 export BACKEND_PORT FRONTEND_PORT CORS_ORIGINS
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo images serve stack test test-python test-js test-postgres newman bench clean
+.PHONY: help venv run demo images serve stack test test-python test-js test-postgres newman axios bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -113,14 +113,26 @@ newman: ## install newman (the Postman CLI) for the Postman collection test
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NEWMAN); \
 	else echo "SKIPPED: newman install (no 'npm' on PATH; the Postman collection test will skip)"; fi
 
-test-python: $(VENV)/.installed newman ## only the Python tests (API, security, docs, browser, newman, curl)
+# axios and axios-auth-refresh, for tests only (the fetch client needs no npm):
+# the axios adapter's suites and the blog code (tests/js/blog/) use them.
+AXIOS := tests/axios/node_modules/.package-lock.json
+$(AXIOS): tests/axios/package.json tests/axios/package-lock.json
+	npm ci --prefix tests/axios --no-audit --no-fund --loglevel=error
+	@touch $@
+
+axios:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(AXIOS); \
+	elif [ -n "$$SILENT_REFRESH_REQUIRE_ALL" ]; then echo "npm is required here to install tests/axios (SILENT_REFRESH_REQUIRE_ALL is set)"; exit 1; \
+	else echo "SKIPPED: axios install (no 'npm' on PATH; the axios and blog-code tests will skip)"; fi
+
+test-python: $(VENV)/.installed newman axios ## only the Python tests (API, security, docs, browser, newman, curl)
 	$(PY) -m pytest
 
 test-postgres: $(VENV)/.installed ## the backend tests again on PostgreSQL (TEST_DATABASE_URL; as root: source .ci/postgres.sh)
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "Set TEST_DATABASE_URL=postgresql+psycopg://USER:PASSWORD@127.0.0.1:5432/DB (as root: source .ci/postgres.sh)"; exit 1; fi
 	$(PY) -m pytest tests --ignore=tests/browser
 
-test-js: ## only the JavaScript client tests (node --test)
+test-js: axios ## only the JavaScript client tests (node --test)
 	@if command -v node >/dev/null 2>&1; then \
 		node --test tests/js/; \
 	elif [ -n "$$SILENT_REFRESH_REQUIRE_ALL" ]; then \
@@ -148,5 +160,5 @@ images: $(VENV)/.installed ## regenerate docs/images/ from the real page in Chro
 	@$(PY) tests/make_images.py
 
 clean: ## remove the virtual environment and caches (keeps the instance folder)
-	rm -rf $(VENV) .pytest_cache tests/browser/screenshots tests/newman/node_modules
+	rm -rf $(VENV) .pytest_cache tests/browser/screenshots tests/newman/node_modules tests/axios/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -90,6 +90,9 @@ export class ApiError extends Error {
   }
 }
 
+/** Where a client keeps its session machinery for adapters (see frontend/js/axios.js). */
+export const SESSION_CORE = Symbol('silent-refresh session core');
+
 // The plumbing below (events, interceptor chains) is generic: createApiClient
 // uses it, and so does naive.js, so the two clients differ only where it matters.
 
@@ -684,6 +687,18 @@ export function createApiClient(options = {}) {
     setAccessToken,
     setProactiveRefresh,
     destroy,
+    // For adapters that bring their own transport (frontend/js/axios.js): the
+    // session and refresh machinery above, to reuse instead of copying it.
+    // A symbol key: not part of the app-facing API (Object.keys skips it).
+    [SESSION_CORE]: {
+      nextRequestId: () => ++lastRequestId,
+      emit,
+      isStale,
+      mayHaveRefreshCookie,
+      refreshing: () => refreshPromise,
+      refresh: () => startRefresh('reactive'),
+      waitForRefresh,
+    },
   };
 }
 

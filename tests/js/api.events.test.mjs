@@ -1,9 +1,10 @@
 // Behaviour 11: events carry a request id and timestamps, so the demo can draw
 // a timeline: one lane per request, the refresh in its own lane.
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createFakeServer } from './helpers/fake-server.mjs';
-import { handled, makeClient, recordEvents } from './helpers/util.mjs';
+import { handled, recordEvents } from './helpers/util.mjs';
+import { describeEach, makeClient } from './helpers/clients.mjs';
 
 async function loggedIn() {
   const server = createFakeServer();
@@ -14,7 +15,7 @@ async function loggedIn() {
 
 const lane = (events, requestId) => events.filter((e) => e.requestId === requestId);
 
-describe('events', { timeout: 10_000 }, () => {
+describeEach('events', { timeout: 10_000 }, () => {
   test('a replayed request keeps one request id from request to done: request, unauthorized, queued, replay, done', async () => {
     const { server, client } = await loggedIn();
     server.expireAccessTokens();

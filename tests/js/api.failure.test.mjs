@@ -1,12 +1,13 @@
 // Behaviours 6 and 7: a failed refresh rejects every waiting request with one
 // clear error and never hangs; non-401 errors, and 401s from /auth/*, pass
 // through untouched.
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../frontend/js/api.js';
 import { createFakeClock } from './helpers/fake-clock.mjs';
 import { createFakeServer } from './helpers/fake-server.mjs';
-import { handled, makeClient, nextEvent, recordEvents, requestsTo, settleAll, settledState } from './helpers/util.mjs';
+import { handled, nextEvent, recordEvents, requestsTo, settleAll, settledState } from './helpers/util.mjs';
+import { describeEach, makeClient } from './helpers/clients.mjs';
 
 const failures = [
   { name: 'answers 401 token_reused', code: 'token_reused', status: 401,
@@ -15,7 +16,7 @@ const failures = [
   { name: 'times out', code: 'timeout', status: 0, script: () => 'hang' },
 ];
 
-describe('refresh failure', { timeout: 10_000 }, () => {
+describeEach('refresh failure', { timeout: 10_000 }, () => {
   for (const failure of failures) {
     test(`when the refresh ${failure.name}, every waiting request gets one clear ApiError and nothing hangs`, async () => {
       const clock = createFakeClock();
@@ -104,7 +105,7 @@ describe('refresh failure', { timeout: 10_000 }, () => {
   });
 });
 
-describe('errors that are not ours to fix pass through', { timeout: 10_000 }, () => {
+describeEach('errors that are not ours to fix pass through', { timeout: 10_000 }, () => {
   for (const [status, code] of [[400, 'bad_request'], [403, 'forbidden'], [404, 'not_found'], [500, 'server_error']]) {
     test(`a ${status} passes through untouched as an ApiError, with no refresh and no retry`, async () => {
       const server = createFakeServer();

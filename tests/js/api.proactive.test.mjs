@@ -1,11 +1,12 @@
 // Behaviour 8: proactive refresh shortly before expiry, single-flight with the
 // 401 path, a margin that shrinks with short lifetimes, paused in hidden tabs.
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createFakeClock } from './helpers/fake-clock.mjs';
 import { createFakeServer } from './helpers/fake-server.mjs';
 import { createFakeDocument } from './helpers/fake-tabs.mjs';
-import { makeClient, nextEvent, recordEvents, requestsTo } from './helpers/util.mjs';
+import { nextEvent, recordEvents, requestsTo } from './helpers/util.mjs';
+import { describeEach, makeClient } from './helpers/clients.mjs';
 
 /** A logged-in client whose timers and server run on a fake clock. */
 async function setup({ accessTtlMs = 60_000, serverClock, document = createFakeDocument(), ...options } = {}) {
@@ -19,7 +20,7 @@ async function setup({ accessTtlMs = 60_000, serverClock, document = createFakeD
   return { clock, server, client, expired, document, refreshTimes, loginAt };
 }
 
-describe('proactive refresh', { timeout: 10_000 }, () => {
+describeEach('proactive refresh', { timeout: 10_000 }, () => {
   test('fires shortly before expiry: a 60 s token is refreshed 12 s early, with no 401 at all', async () => {
     const { clock, server, client, refreshTimes, loginAt } = await setup();
     const firstToken = client.getSession().accessToken;

@@ -1,13 +1,14 @@
 // Behaviour 10 and the session API: restore() on page load, login(), logout(),
 // getSession(), setAccessToken(). The access token lives in memory only.
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApiClient } from '../../frontend/js/api.js';
 import { createFakeServer, seedRefreshCookie } from './helpers/fake-server.mjs';
 import { createFakeDocument } from './helpers/fake-tabs.mjs';
-import { makeClient, recordEvents, requestsTo } from './helpers/util.mjs';
+import { recordEvents, requestsTo } from './helpers/util.mjs';
+import { describeEach, makeClient } from './helpers/clients.mjs';
 
-describe('restore, login, logout', { timeout: 10_000 }, () => {
+describeEach('restore, login, logout', { timeout: 10_000 }, () => {
   test('restore() on a first visit resolves null without sending any request', async () => {
     const server = createFakeServer();
     const { client } = makeClient(server);

@@ -4,12 +4,13 @@
 //
 // Every "tab" is a client sharing one fake server (and so one cookie jar),
 // one fake LockManager and one BroadcastChannel class, as tabs of one site do.
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createFakeClock } from './helpers/fake-clock.mjs';
 import { createFakeServer } from './helpers/fake-server.mjs';
 import { createFakeBroadcastChannel, createFakeDocument, createFakeLocks } from './helpers/fake-tabs.mjs';
-import { drain, makeClient, nextEvent, recordEvents } from './helpers/util.mjs';
+import { drain, nextEvent, recordEvents } from './helpers/util.mjs';
+import { describeEach, makeClient } from './helpers/clients.mjs';
 
 function browser({ deliver = 'task', clock, locks = createFakeLocks(), withLocks = true } = {}) {
   const server = createFakeServer(clock ? { clock } : {});
@@ -24,7 +25,7 @@ function browser({ deliver = 'task', clock, locks = createFakeLocks(), withLocks
 
 const refreshEnds = (...tabs) => tabs.flatMap((tab) => tab.events.filter((e) => e.type === 'refresh-end'));
 
-describe('across tabs', { timeout: 10_000 }, () => {
+describeEach('across tabs', { timeout: 10_000 }, () => {
   test('logging in in one tab shares the session with the others', async () => {
     const { openTab } = browser();
     const a = openTab();
