@@ -89,6 +89,9 @@ def load_config(instance_path: str) -> dict:
             if origin.strip()
         ],
         "REFRESH_DELAY_MS": env_int("REFRESH_DELAY_MS", 0),
+        # Seconds during which a just-rotated refresh token may be presented
+        # again (a lost response) without counting as reuse. 0 = off.
+        "REFRESH_REUSE_GRACE_S": env_int("REFRESH_REUSE_GRACE_S", 0),
         "SESSION_MAX_AGE": timedelta(seconds=env_int("SESSION_MAX_AGE", 30 * 24 * 3600, minimum=1)),
         # Failed logins allowed per username and per client address.
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
