@@ -86,8 +86,8 @@ def normalise_bearer_scheme():
     checks as they are."""
     header = request.environ.get("HTTP_AUTHORIZATION")
     if header and BEARER_SCHEME.match(header) and not header.lstrip().startswith("Bearer"):
+        # request.headers reads the WSGI environ live, so this is enough.
         request.environ["HTTP_AUTHORIZATION"] = BEARER_SCHEME.sub("Bearer", header, count=1)
-        request.__dict__.pop("headers", None)  # drop a cached copy, if one was read
 
 
 def init_request_checks(app: Flask) -> None:
