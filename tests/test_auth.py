@@ -309,3 +309,30 @@ def test_the_recorded_row_and_the_reported_expiry_match_the_tokens_themselves(ap
         row = db.session.scalar(db.select(RefreshToken))
     assert row.jti == refresh_claims["jti"]
     assert int(row.expires_at.replace(tzinfo=timezone.utc).timestamp()) == refresh_claims["exp"]
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "bEaReR"])
+def test_the_bearer_scheme_is_accepted_in_any_case(auth, client, scheme):
+    token = auth.login().get_json()["access_token"]
+    response = client.get("/aaa", headers={"Authorization": f"{scheme} {token}"})
+    assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("sub", ["2147483648", "9" * 30, "0"])
+def test_a_signed_token_whose_sub_is_outside_the_id_range_is_invalid(app, client, sub):
+    for kind, path in (("access", "/aaa"), ("refresh", "/auth/refresh")):
+        token = make_token(app, kind, user_id=sub, username="demo", family="f", auth_time=1)
+        if kind == "access":
+            response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        else:
+            client.set_cookie("refresh_token_cookie", token, path="/auth")
+            response = client.post(path, headers={"X-CSRF-TOKEN": unverified_claims(token)["csrf"]})
+        assert response.status_code == 401, response.get_json()
+        assert response.get_json()["error"] == "invalid_token"
+
+
+def test_the_csrf_cookie_holds_the_refresh_tokens_own_csrf_claim(auth):
+    auth.login()
+    assert unverified_claims(auth.refresh_cookie())["csrf"] == auth.csrf()
+    assert auth.refresh().status_code == 200
+    assert unverified_claims(auth.refresh_cookie())["csrf"] == auth.csrf()
