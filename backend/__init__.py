@@ -13,11 +13,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import auth, resources
 from .cli import register_commands
 from .config import load_config
-from .database import init_database, sqlite_engine_options
+from .cross_origin import init_cors
+from .database import engine_options, init_database
 from .errors import register_error_handlers
-from .extensions import cors, db, init_limiter, jwt
+from .extensions import db, init_limiter, jwt
 from .hardening import init_hardening
 from .openapi import bp as openapi_bp
+from .request_checks import init_request_checks
 from .tokens import has_required_claims
 
 
@@ -28,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     app.config.setdefault(
-        "SQLALCHEMY_ENGINE_OPTIONS", sqlite_engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
 
     if app.config["TRUSTED_PROXY_COUNT"]:
@@ -41,16 +43,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     jwt.init_app(app)
     jwt.token_verification_loader(has_required_claims)
     init_limiter(app, auth.bp)  # only /auth/login has limits
-    cors.init_app(
-        app,
-        origins=app.config["CORS_ORIGINS"],
-        supports_credentials=True,  # the refresh cookie must cross origins
-        allow_headers=["Authorization", "Content-Type", "X-CSRF-TOKEN"],
-        methods=["GET", "POST", "OPTIONS"],
-        expose_headers=["Retry-After"],  # so the page can say when to retry a 429
-        always_send=False,  # no CORS headers at all for requests without an Origin
-        max_age=600,
-    )
+    init_cors(app)
+    init_request_checks(app)
     register_error_handlers(app)
     init_hardening(app)
 

@@ -5,6 +5,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from .database import create_tables
 from .extensions import db
 from .models import User
 from .tokens import purge_expired_tokens
@@ -14,7 +15,7 @@ from .tokens import purge_expired_tokens
 @with_appcontext
 def init_db_command():
     """Create the tables (existing data is kept)."""
-    db.create_all()
+    create_tables()
     click.echo("Database ready.")
 
 

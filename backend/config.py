@@ -10,9 +10,17 @@ import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_CORS_ORIGINS = "http://localhost:8000,http://127.0.0.1:8000"
 MIN_SECRET_BYTES = 32  # HS256 wants a key at least as long as its 256-bit hash
+MIN_DISTINCT_SECRET_CHARS = 8  # even a hex key of 32 bytes has about 16
+# Storage schemes of the `limits` library that a deployment would use.
+STORAGE_SCHEMES = {"memory", "redis", "rediss", "redis+sentinel", "redis+cluster", "memcached",
+                   "mongodb", "mongodb+srv"}
 
 
 class ConfigError(RuntimeError):
@@ -43,6 +51,91 @@ def env_bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+APP_ENVS = {"development", "production"}
+
+
+def env_app_env() -> str:
+    """APP_ENV, case-insensitively. Anything else stops start-up: a typo such
+    as "prod" must never quietly run production with development defaults
+    (no Secure cookies, no HSTS, a generated key)."""
+    raw = os.environ.get("APP_ENV", "").strip().lower()
+    if not raw:
+        return "development"
+    if raw not in APP_ENVS:
+        raise ConfigError(f"APP_ENV must be development or production, got {raw!r}")
+    return raw
+
+
+def env_rate_limit(name: str, default: str) -> str:
+    """A Flask-Limiter limit such as "10 per minute"; a value it cannot read
+    would otherwise switch brute-force protection off without a word."""
+    from limits import parse_many
+
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        if not parse_many(raw):
+            raise ValueError(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a limit such as '10 per minute', got {raw!r}") from None
+    return raw
+
+
+def env_origins(name: str, default: str) -> list[str]:
+    """Comma-separated origins: scheme://host[:port], no path, no wildcard."""
+    raw = os.environ.get(name, "").strip() or default
+    origins = [origin.strip() for origin in raw.split(",") if origin.strip()]
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
+            raise ConfigError(f"{name}: {origin!r} is not an origin such as https://app.example.com")
+    return origins
+
+
+def env_storage_uri(name: str, default: str) -> str:
+    """Where the login limiter keeps its counters: a URI limits understands."""
+    raw = os.environ.get(name, "").strip() or default
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    if scheme not in STORAGE_SCHEMES:
+        raise ConfigError(f"{name} must be one of {', '.join(sorted(STORAGE_SCHEMES))}://..., got {raw!r}")
+    return raw
+
+
+def env_cookie_domain(name: str) -> str | None:
+    """A bare host name such as example.com, or None (host-only cookies)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not all(part and (part.isalnum() or "-" in part) for part in raw.lstrip(".").split(".")):
+        raise ConfigError(f"{name} must be a domain such as example.com, got {raw!r}")
+    return raw
+
+
+def env_database_url(name: str, default: str) -> str:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        make_url(raw)
+    except ArgumentError:
+        raise ConfigError(f"{name} is not an SQLAlchemy URL such as postgresql+psycopg://user:pw@host/db") from None
+    return raw
+
+
+def check_secret(key: str, source: str) -> str:
+    if len(key.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(
+            f"{source} must be at least {MIN_SECRET_BYTES} bytes "
+            "(try: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    # 40 spaces are 40 bytes, and no secret at all.
+    if key != key.strip() or len(set(key)) < MIN_DISTINCT_SECRET_CHARS:
+        raise ConfigError(
+            f"{source} looks like a placeholder (surrounding spaces, or fewer than "
+            f"{MIN_DISTINCT_SECRET_CHARS} different characters); generate a random one"
+        )
+    return key
+
+
 def env_path_prefix(name: str) -> str:
     """A URL path prefix such as "/api" ("" = none): one leading slash, no
     trailing one, plain path characters only (it becomes a cookie's Path)."""
@@ -61,12 +154,7 @@ def load_secret_key(instance_path: str, production: bool) -> str:
     """
     explicit = os.environ.get("JWT_SECRET_KEY", "")
     if explicit:
-        if len(explicit.encode()) < MIN_SECRET_BYTES:
-            raise ConfigError(
-                f"JWT_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes "
-                "(try: python -c 'import secrets; print(secrets.token_hex(32))')"
-            )
-        return explicit
+        return check_secret(explicit, "JWT_SECRET_KEY")
     if production:
         raise ConfigError(
             "APP_ENV=production needs an explicit JWT_SECRET_KEY of at least "
@@ -75,38 +163,50 @@ def load_secret_key(instance_path: str, production: bool) -> str:
     key_file = Path(instance_path) / "jwt-secret.key"
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: if two processes race here, only one writes the key.
+        # Written to a temporary file, then linked into place in one step:
+        # a crash can never leave an empty key file behind, and when two
+        # processes race here, os.link lets only the first one win.
+        temporary = key_file.with_name(f".jwt-secret.{os.getpid()}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(MIN_SECRET_BYTES))
         try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(temporary, key_file)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(MIN_SECRET_BYTES))
-    return key_file.read_text().strip()
+        finally:
+            temporary.unlink()
+    key = key_file.read_text().strip()
+    if len(key) < MIN_SECRET_BYTES:
+        # Left behind by an older version that crashed between create and write.
+        raise ConfigError(
+            f"{key_file} (used when JWT_SECRET_KEY is unset) is empty or too short: "
+            "delete it and start again, and a new key is generated"
+        )
+    return key
 
 
 def load_config(instance_path: str) -> dict:
     """Build the Flask config mapping from the environment."""
-    production = os.environ.get("APP_ENV", "development").strip() == "production"
+    app_env = env_app_env()
+    production = app_env == "production"
     api_prefix = env_path_prefix("API_PREFIX")
     default_db = "sqlite:///" + str(Path(instance_path) / "silent_refresh.sqlite")
     return {
-        "APP_ENV": "production" if production else "development",
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or default_db,
-        "CORS_ORIGINS": [
-            origin.strip()
-            for origin in os.environ.get("CORS_ORIGINS", DEFAULT_CORS_ORIGINS).split(",")
-            if origin.strip()
-        ],
+        "APP_ENV": app_env,
+        "SQLALCHEMY_DATABASE_URI": env_database_url("DATABASE_URL", default_db),
+        "CORS_ORIGINS": env_origins("CORS_ORIGINS", DEFAULT_CORS_ORIGINS),
         "REFRESH_DELAY_MS": env_int("REFRESH_DELAY_MS", 0),
         # Every route lives under this path ("/api" behind a proxy that serves
         # the page on the same origin); the refresh cookie's path follows it.
         "API_PREFIX": api_prefix,
+        # Seconds during which a just-rotated refresh token may be presented
+        # again (a lost response) without counting as reuse. 0 = off.
+        "REFRESH_REUSE_GRACE_S": env_int("REFRESH_REUSE_GRACE_S", 0),
         "SESSION_MAX_AGE": timedelta(seconds=env_int("SESSION_MAX_AGE", 30 * 24 * 3600, minimum=1)),
         # Failed logins allowed per username and per client address.
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": env_rate_limit("LOGIN_RATE_LIMIT", "10 per minute"),
+        "RATELIMIT_STORAGE_URI": env_storage_uri("RATELIMIT_STORAGE_URI", "memory://"),
         # Stated explicitly because the `limiter` object is shared by every app
         # in the process and otherwise keeps the last value it saw: one app
         # created with RATELIMIT_ENABLED=False (in a test, say) would leave
@@ -135,7 +235,7 @@ def load_config(instance_path: str) -> dict:
         "JWT_COOKIE_SECURE": env_bool("COOKIE_SECURE", production),
         # Host-only cookies by default; a parent domain when the page and the
         # API live on sibling hosts (the page must read csrf_refresh_token).
-        "JWT_COOKIE_DOMAIN": os.environ.get("COOKIE_DOMAIN", "").strip() or None,
+        "JWT_COOKIE_DOMAIN": env_cookie_domain("COOKIE_DOMAIN"),
         "JWT_COOKIE_CSRF_PROTECT": True,
         "JWT_SESSION_COOKIE": False,  # survive a browser restart, until max_age
     }

@@ -1,4 +1,4 @@
-"""Database set-up that depends on which database we talk to."""
+"""Database set-up: engine options, SQLite's pragmas, and creating the tables."""
 
 from flask import Flask
 from sqlalchemy import event
@@ -7,9 +7,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from .extensions import db
 
 
-def sqlite_engine_options(database_url: str) -> dict:
-    """SQLite waits this long for a lock instead of failing at once."""
-    return {"connect_args": {"timeout": 15}} if database_url.startswith("sqlite") else {}
+def engine_options(database_url: str) -> dict:
+    """SQLAlchemy engine options for this database.
+
+    pool_pre_ping: a pooled connection can die under us (PostgreSQL was
+    restarted, a proxy closed an idle connection). The pool then tests each
+    connection with a cheap round trip before lending it out and replaces a
+    dead one, so the first request after a restart is not a 500.
+    SQLite waits up to 15 s for a lock instead of failing at once.
+    """
+    options = {"pool_pre_ping": True}
+    if database_url.startswith("sqlite"):
+        options["connect_args"] = {"timeout": 15}
+    return options
 
 
 def _on_sqlite_connect(dbapi_connection, _record) -> None:
@@ -22,12 +32,18 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def create_tables() -> None:
+    """The one place tables are created: missing tables only, data is kept.
+    Called at start-up and by `flask init-db`; needs an app context."""
+    db.create_all()
+
+
 def init_database(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _on_sqlite_connect)
         try:
-            db.create_all()  # creates missing tables only; never drops data
+            create_tables()
         except SQLAlchemyError as error:
             # Another worker may be creating the same tables right now.
             app.logger.warning("create_all skipped: %s", error.__class__.__name__)

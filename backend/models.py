@@ -2,7 +2,7 @@
 
 from datetime import datetime, timezone
 
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from .extensions import db
 
@@ -21,10 +21,8 @@ class User(db.Model):
 
     def set_password(self, password: str) -> None:
         # werkzeug's default is scrypt with a random salt: slow on purpose.
+        # Checking happens in credentials.authenticate(), the only caller.
         self.password_hash = generate_password_hash(password)
-
-    def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
 
     def to_json(self) -> dict:
         return {"id": self.id, "username": self.username}

@@ -11,9 +11,9 @@ Vocabulary:
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from flask import current_app
+from flask import current_app, jsonify
 from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import delete, select, update
 
@@ -29,6 +29,7 @@ class IssuedTokens:
     access_token_expires_at: datetime
     refresh_token: str
     refresh_token_expires_at: datetime
+    refresh_csrf: str  # the refresh token's `csrf` claim, for the readable cookie
 
 
 def issue_tokens(user: User, family: str | None = None, auth_time: int | None = None) -> IssuedTokens:
@@ -50,7 +51,7 @@ def issue_tokens(user: User, family: str | None = None, auth_time: int | None = 
         raise ApiError(401, "token_expired", "The session has reached its maximum age; log in again.")
     access_expires = now + config["JWT_ACCESS_TOKEN_EXPIRES"]
 
-    # We choose `jti` and `exp` ourselves (additional claims override the
+    # We choose `jti`, `csrf` and `exp` ourselves (additional claims override the
     # library's defaults), so we know them without decoding our own tokens.
     identity = str(user.id)
     access_token = create_access_token(
@@ -58,10 +59,12 @@ def issue_tokens(user: User, family: str | None = None, auth_time: int | None = 
         additional_claims={"username": user.username, "exp": int(access_expires.timestamp())},
     )
     refresh_jti = str(uuid.uuid4())
+    refresh_csrf = str(uuid.uuid4())
     refresh_token = create_refresh_token(
         identity,
         additional_claims={
             "jti": refresh_jti,
+            "csrf": refresh_csrf,  # the double-submit value, known without decoding
             "exp": int(refresh_expires.timestamp()),
             "family": family,
             "auth_time": auth_time,
@@ -82,6 +85,29 @@ def issue_tokens(user: User, family: str | None = None, auth_time: int | None = 
         access_token_expires_at=access_expires,
         refresh_token=refresh_token,
         refresh_token_expires_at=refresh_expires,
+        refresh_csrf=refresh_csrf,
+    )
+
+
+def lock_family(family: str) -> None:
+    """Hold the family's lock until this transaction ends.
+
+    Ending a family (logout, reuse detection) and rotating inside it must
+    never overlap. Without a lock, on PostgreSQL's READ COMMITTED, the
+    family-wide "revoke where family = F" does not see the child row that a
+    concurrent rotation is still inserting, and that child outlives the
+    logout (docs/05, "The race"). The family's oldest row (its login token)
+    serves as the lock: every operation on the family takes it first, so
+    they run one after the other, and each statement after the lock sees
+    what the previous holder committed. SQLite ignores FOR UPDATE; it lets
+    one writer at a time into the whole database, which is enough there.
+    """
+    db.session.execute(
+        select(RefreshToken.id)
+        .where(RefreshToken.family == family)
+        .order_by(RefreshToken.id)
+        .limit(1)
+        .with_for_update()
     )
 
 
@@ -93,6 +119,7 @@ def spend_refresh_token(jti: str, user_id: int, family: str) -> None:
     with the same token, exactly one sees rowcount == 1. A read followed by
     a write ("if not row.spent: row.spent = now") would let several win.
     """
+    lock_family(family)
     spent = db.session.execute(
         update(RefreshToken)
         .where(
@@ -115,16 +142,44 @@ def spend_refresh_token(jti: str, user_id: int, family: str) -> None:
         raise ApiError(401, "invalid_token", "Unknown refresh token.")
     if row.revoked_at is not None:
         raise ApiError(401, "token_revoked", "This session has ended; log in again.")
+    if within_reuse_grace(row):
+        # A client that never saw the answer to its refresh (a lost
+        # response) presents the same token again. It gets a new token in
+        # the SAME family; the child it never saw is spent, so the family
+        # still has exactly one live token.
+        supersede_live_tokens(row.family)
+        return
     # Spent but not revoked: somebody is replaying an old token.
     revoke_family(row.family)
+    # Commit now, although the caller normally commits: raising ends the
+    # request, and the session is rolled back at teardown. Without this
+    # commit the revocation, the whole point of reuse detection, would be
+    # undone together with the failed request.
     db.session.commit()
     raise ApiError(
         401, "token_reused", "This refresh token was already used; the session has been ended for safety."
     )
 
 
+def within_reuse_grace(row: RefreshToken) -> bool:
+    """True when `row` was spent less than REFRESH_REUSE_GRACE_S ago (0 = never)."""
+    grace = current_app.config["REFRESH_REUSE_GRACE_S"]
+    return grace > 0 and row.spent_at is not None and utcnow() - row.spent_at <= timedelta(seconds=grace)
+
+
+def supersede_live_tokens(family: str) -> int:
+    """Spend the family's live tokens (the grace window's re-issue). Caller commits."""
+    return db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family == family, RefreshToken.spent_at.is_(None),
+               RefreshToken.revoked_at.is_(None))
+        .values(spent_at=utcnow())
+    ).rowcount
+
+
 def revoke_family(family: str) -> int:
     """Revoke every live token of a family; returns how many. Caller commits."""
+    lock_family(family)  # waits for a rotation in progress, then sees its child
     return db.session.execute(
         update(RefreshToken)
         .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
@@ -143,13 +198,44 @@ def purge_expired_tokens() -> int:
 def token_response_body(tokens: IssuedTokens) -> dict:
     """The JSON both /auth/login and /auth/refresh answer with."""
     expires_at = tokens.access_token_expires_at
+    # The real remaining life: `exp` holds whole seconds, so a token made at
+    # 12:00:00.900 with a 900 s lifetime has 899.1 s left, and we say 899.
+    # Reporting the full 900 would make a client refresh too late.
+    remaining = (expires_at - datetime.now(timezone.utc)).total_seconds()
     return {
         "access_token": tokens.access_token,
         "token_type": "Bearer",
-        "expires_in": int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+        "expires_in": max(int(remaining), 0),
         "access_token_expires_at": expires_at.isoformat().replace("+00:00", "Z"),
         "user": tokens.user.to_json(),
     }
+
+
+def token_response(tokens: IssuedTokens):
+    """The one place that builds a token response: 200 with the JSON body,
+    the refresh token in its HttpOnly cookie, and its CSRF value in the
+    readable cookie (the same attributes flask-jwt-extended's
+    set_refresh_cookies uses, without decoding the token it just made)."""
+    config = current_app.config
+    response = jsonify(token_response_body(tokens))
+    # The cookies live exactly as long as the token inside them.
+    max_age = tokens.refresh_token_expires_at - datetime.now(timezone.utc)
+    attributes = {
+        "max_age": max(int(max_age.total_seconds()), 1),
+        "secure": config["JWT_COOKIE_SECURE"],
+        "domain": config["JWT_COOKIE_DOMAIN"],
+        "samesite": config["JWT_COOKIE_SAMESITE"],
+    }
+    response.set_cookie(config["JWT_REFRESH_COOKIE_NAME"], tokens.refresh_token, httponly=True,
+                        path=config["JWT_REFRESH_COOKIE_PATH"], **attributes)
+    response.set_cookie(config["JWT_REFRESH_CSRF_COOKIE_NAME"], tokens.refresh_csrf, httponly=False,
+                        path=config["JWT_REFRESH_CSRF_COOKIE_PATH"], **attributes)
+    return response
+
+
+# Our user ids are database integers: a signed `sub` beyond this range can
+# match no user, and would make the driver raise (a 500) instead.
+MAX_USER_ID = 2**31 - 1
 
 
 # The claims each token type must carry, and their JSON types.
@@ -175,4 +261,5 @@ def has_required_claims(_jwt_header: dict, claims: dict) -> bool:
     # `sub` must be ASCII digits. str.isdigit() alone is not enough: it is
     # also true for "²" (which int() rejects: a 500) and for "٣" (which int()
     # reads as 3).
-    return claims["sub"].isascii() and claims["sub"].isdigit()
+    sub = claims["sub"]
+    return sub.isascii() and sub.isdigit() and 0 < int(sub) <= MAX_USER_ID

@@ -18,7 +18,7 @@ def _clean_environment(monkeypatch):
     for name in (
         "APP_ENV", "DATABASE_URL", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "SESSION_MAX_AGE",
         "CORS_ORIGINS", "COOKIE_SECURE", "COOKIE_DOMAIN", "REFRESH_DELAY_MS", "LOGIN_RATE_LIMIT",
-        "RATELIMIT_STORAGE_URI", "TRUSTED_PROXY_COUNT", "REQUEST_LOG", "API_PREFIX",
+        "RATELIMIT_STORAGE_URI", "TRUSTED_PROXY_COUNT", "REQUEST_LOG", "API_PREFIX", "REFRESH_REUSE_GRACE_S",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("JWT_SECRET_KEY", TEST_SECRET)
@@ -38,9 +38,7 @@ def app_factory(tmp_path):
             "LOGIN_RATE_LIMIT": "1000 per minute",
         }
         config.update(overrides)
-        app = create_app(config)
-        with app.app_context():
-            db.create_all()
+        app = create_app(config)  # creates the tables (backend/database.py)
         apps.append(app)
         return app
 

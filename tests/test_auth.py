@@ -1,5 +1,6 @@
 """POST /auth/login, /auth/refresh and /auth/logout (backend/auth.py)."""
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -21,7 +22,10 @@ def test_login_returns_the_token_response(auth):
     body = response.get_json()
     assert set(body) == {"access_token", "token_type", "expires_in", "access_token_expires_at", "user"}
     assert body["token_type"] == "Bearer"
-    assert body["expires_in"] == 900
+    # The real remaining life: `exp` is whole seconds, so up to 1 s less.
+    assert body["expires_in"] in (899, 900)
+    claims = unverified_claims(body["access_token"])
+    assert time.time() + body["expires_in"] <= claims["exp"] + 0.01
     assert body["access_token_expires_at"].endswith("Z")
     assert body["user"] == {"id": 1, "username": "demo"}
 
@@ -251,16 +255,39 @@ def test_logout_revokes_the_family_and_clears_cookies(auth):
     assert response.get_json()["error"] == "token_revoked"
 
 
-def test_logout_without_a_cookie_still_answers_204_and_clears(client):
+def test_logout_with_no_cookie_and_no_header_answers_204_and_sets_no_cookie(client):
     response = client.post("/auth/logout")
+    assert response.status_code == 204
+    assert response.headers.getlist("Set-Cookie") == []  # nothing to end, nothing to clear
+
+
+def test_logout_with_an_invalid_cookie_but_a_matching_csrf_header_clears_the_cookies(auth, client):
+    auth.use_refresh_cookie("garbage.token.value")
+    client.set_cookie("csrf_refresh_token", "abc")
+    response = client.post("/auth/logout", headers={"X-CSRF-TOKEN": "abc"})
     assert response.status_code == 204
     assert any(h.startswith("refresh_token_cookie=;") for h in response.headers.getlist("Set-Cookie"))
 
 
-def test_logout_with_an_invalid_cookie_still_answers_204(auth):
-    auth.use_refresh_cookie("garbage.token.value")
+def test_logout_clears_only_the_two_cookies_the_app_sets(auth):
+    auth.login()
     response = auth.logout()
     assert response.status_code == 204
+    cleared = sorted(h.split("=", 1)[0] for h in response.headers.getlist("Set-Cookie"))
+    assert cleared == ["csrf_refresh_token", "refresh_token_cookie"]
+
+
+@pytest.mark.parametrize("header", [None, "", "wrong-value"])
+def test_logout_without_a_matching_csrf_header_changes_nothing(auth, client, header):
+    """A cross-site form post: the browser may or may not send cookies, but
+    another site can never send the right header. No Set-Cookie at all."""
+    auth.login()
+    headers = {} if header is None else {"X-CSRF-TOKEN": header}
+    response = client.post("/auth/logout", headers=headers, data="x=1", content_type="text/plain")
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "csrf_failed"
+    assert response.headers.getlist("Set-Cookie") == []
+    assert auth.refresh().status_code == 200  # the session is untouched
 
 
 def test_logout_with_a_valid_cookie_but_no_csrf_header_is_refused(auth, client):
@@ -282,3 +309,30 @@ def test_the_recorded_row_and_the_reported_expiry_match_the_tokens_themselves(ap
         row = db.session.scalar(db.select(RefreshToken))
     assert row.jti == refresh_claims["jti"]
     assert int(row.expires_at.replace(tzinfo=timezone.utc).timestamp()) == refresh_claims["exp"]
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "bEaReR"])
+def test_the_bearer_scheme_is_accepted_in_any_case(auth, client, scheme):
+    token = auth.login().get_json()["access_token"]
+    response = client.get("/aaa", headers={"Authorization": f"{scheme} {token}"})
+    assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("sub", ["2147483648", "9" * 30, "0"])
+def test_a_signed_token_whose_sub_is_outside_the_id_range_is_invalid(app, client, sub):
+    for kind, path in (("access", "/aaa"), ("refresh", "/auth/refresh")):
+        token = make_token(app, kind, user_id=sub, username="demo", family="f", auth_time=1)
+        if kind == "access":
+            response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        else:
+            client.set_cookie("refresh_token_cookie", token, path="/auth")
+            response = client.post(path, headers={"X-CSRF-TOKEN": unverified_claims(token)["csrf"]})
+        assert response.status_code == 401, response.get_json()
+        assert response.get_json()["error"] == "invalid_token"
+
+
+def test_the_csrf_cookie_holds_the_refresh_tokens_own_csrf_claim(auth):
+    auth.login()
+    assert unverified_claims(auth.refresh_cookie())["csrf"] == auth.csrf()
+    assert auth.refresh().status_code == 200
+    assert unverified_claims(auth.refresh_cookie())["csrf"] == auth.csrf()

@@ -74,3 +74,43 @@ def test_cookie_domain_scopes_both_cookies_to_sibling_hosts(monkeypatch, app_fac
 def test_cookies_are_host_only_by_default(client):
     response = client.post("/auth/login", json={"username": "demo", "password": "password"})
     assert not any("Domain=" in cookie for cookie in response.headers.getlist("Set-Cookie"))
+
+
+@pytest.mark.parametrize("name,value", [
+    ("APP_ENV", "prod"), ("APP_ENV", "Prodution"), ("APP_ENV", "staging"),
+    ("LOGIN_RATE_LIMIT", "lots"), ("LOGIN_RATE_LIMIT", "10 per fortnight"),
+    ("REFRESH_TOKEN_TTL", "1h"), ("SESSION_MAX_AGE", "-1"), ("REFRESH_DELAY_MS", "fast"),
+    ("REFRESH_REUSE_GRACE_S", "five"), ("TRUSTED_PROXY_COUNT", "yes"), ("REQUEST_LOG", "loud"),
+    ("CORS_ORIGINS", "*"), ("CORS_ORIGINS", "localhost:8000"), ("CORS_ORIGINS", "http://a.example/app"),
+    ("COOKIE_DOMAIN", "exa mple.com"), ("DATABASE_URL", "not a url"),
+    ("RATELIMIT_STORAGE_URI", "redis//localhost"), ("JWT_SECRET_KEY", " " * 40),
+    ("JWT_SECRET_KEY", "a" * 40), ("JWT_SECRET_KEY", " padded-but-otherwise-a-fine-random-key-123 "),
+])
+def test_an_unknown_or_misspelt_value_stops_start_up_naming_the_variable(monkeypatch, tmp_path, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        load_config(str(tmp_path))
+
+
+@pytest.mark.parametrize("value", ["production", "Production", "PRODUCTION"])
+def test_app_env_is_read_case_insensitively(monkeypatch, tmp_path, value):
+    monkeypatch.setenv("APP_ENV", value)
+    config = load_config(str(tmp_path))
+    assert config["APP_ENV"] == "production" and config["JWT_COOKIE_SECURE"] is True
+
+
+def test_an_empty_key_file_stops_start_up_with_a_message(monkeypatch, tmp_path):
+    monkeypatch.delenv("JWT_SECRET_KEY")
+    (tmp_path / "jwt-secret.key").write_text("")  # a crash between create and write
+    with pytest.raises(ConfigError, match="jwt-secret.key"):
+        load_config(str(tmp_path))
+
+
+def test_the_app_refuses_to_start_on_a_bad_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "lots")
+    with pytest.raises(ConfigError, match="LOGIN_RATE_LIMIT"):
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite"})
+
+
+def test_engine_options_ping_pooled_connections_before_use(app):
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True

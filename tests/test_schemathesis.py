@@ -87,7 +87,10 @@ def test_links_carry_a_session_from_login_to_logout(fuzzed_app):
             # makes one up, which the CSRF check refuses.)
             cookie = (case.cookies or {}).get("refresh_token_cookie")
             if cookie in self.csrf_of:
+                # The browser holds both cookies and copies the readable one
+                # into the header (logout compares the two: double submit).
                 case.headers = {**(case.headers or {}), "X-CSRF-TOKEN": self.csrf_of[cookie]}
+                case.cookies = {**case.cookies, "csrf_refresh_token": self.csrf_of[cookie]}
 
         def after_call(self, response, case):
             super().after_call(response, case)

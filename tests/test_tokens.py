@@ -65,3 +65,72 @@ def test_deleting_a_user_deletes_their_refresh_tokens(app, auth):
         assert db.session.scalars(db.select(RefreshToken)).all() == []
     auth.use_refresh_cookie(cookie)
     assert auth.refresh().get_json()["error"] == "invalid_token"
+
+
+# --- REFRESH_REUSE_GRACE_S: a lost response --------------------------------
+
+def lose_the_response(auth):
+    """The server rotates R0 -> R1, but the answer never reaches the client,
+    which still holds R0 (both cookies) and presents it again."""
+    auth.login()
+    r0, csrf0 = auth.refresh_cookie(), auth.csrf()
+    assert auth.refresh().status_code == 200  # R1 was issued; nobody saw it
+    auth.use_refresh_cookie(r0)
+    return r0, csrf0
+
+
+def family_rows(app):
+    with app.app_context():
+        return db.session.scalars(db.select(RefreshToken).order_by(RefreshToken.id)).all()
+
+
+def test_a_lost_response_recovers_within_the_grace_window_in_the_same_family(app_factory):
+    from helpers import AuthActions, add_user
+
+    app = app_factory(REFRESH_REUSE_GRACE_S=30)
+    add_user(app, "demo", "password")
+    auth = AuthActions(app.test_client())
+    lose_the_response(auth)
+    retried = auth.refresh()
+    assert retried.status_code == 200, retried.get_json()
+    assert auth.refresh().status_code == 200  # the re-issued token rotates normally
+    rows = family_rows(app)
+    assert len({row.family for row in rows}) == 1  # never a second family
+    live = [row for row in rows if row.spent_at is None and row.revoked_at is None]
+    assert len(live) == 1  # the child nobody saw was spent, not left alive
+
+
+def test_a_lost_response_is_reuse_once_the_grace_window_has_passed(app_factory):
+    from helpers import AuthActions, add_user
+
+    app = app_factory(REFRESH_REUSE_GRACE_S=30)
+    add_user(app, "demo", "password")
+    auth = AuthActions(app.test_client())
+    r0, _ = lose_the_response(auth)
+    with app.app_context():  # R0 was spent 31 s ago
+        row = db.session.scalar(db.select(RefreshToken).order_by(RefreshToken.id))
+        row.spent_at = utcnow() - timedelta(seconds=31)
+        db.session.commit()
+    response = auth.refresh()
+    assert response.status_code == 401 and response.get_json()["error"] == "token_reused"
+    assert all(row.revoked_at is not None for row in family_rows(app))
+
+
+def test_without_a_grace_window_a_lost_response_is_reuse(app, auth):
+    lose_the_response(auth)
+    response = auth.refresh()
+    assert response.status_code == 401 and response.get_json()["error"] == "token_reused"
+
+
+def test_logout_still_ends_everything_within_the_grace_window(app_factory):
+    from helpers import AuthActions, add_user
+
+    app = app_factory(REFRESH_REUSE_GRACE_S=30)
+    add_user(app, "demo", "password")
+    auth = AuthActions(app.test_client())
+    r0, _ = lose_the_response(auth)
+    assert auth.refresh().status_code == 200
+    assert auth.logout().status_code == 204
+    auth.use_refresh_cookie(r0)
+    response = auth.refresh()
+    assert response.status_code == 401 and response.get_json()["error"] == "token_revoked"

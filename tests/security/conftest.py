@@ -30,10 +30,10 @@ def cheap_dummy_hash(monkeypatch):
     """Unknown usernames are checked against a cheap hash instead of the
     real scrypt dummy (see helpers.cheap_hash). The login code runs
     unchanged; only the hash's cost differs."""
-    import backend.auth
+    import backend.credentials
 
     dummy = cheap_hash("not-anybody's-password")
-    monkeypatch.setattr(backend.auth, "dummy_password_hash", lambda: dummy)
+    monkeypatch.setattr(backend.credentials, "dummy_password_hash", lambda: dummy)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Same status, same body, same headers, and about the same time: for an
 unknown user the login still checks the password against a dummy hash of
-the same kind (backend/auth.py, dummy_password_hash). Timing is compared as
+the same kind (backend/credentials.py, dummy_password_hash). Timing is compared as
 a ratio of medians over many interleaved attempts, never against a clock
 limit, so a slow or busy machine does not make the test flaky.
 tests/test_auth.py checks one pair of responses; this goes further.
@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-import backend.auth
+import backend.credentials
 from backend.extensions import db
 from backend.models import User
 
@@ -88,7 +88,7 @@ def test_the_dummy_hash_is_the_same_kind_of_hash_as_a_real_one(real_hash_app):
     dummy check costs what a real check costs, on any machine."""
     with real_hash_app.app_context():
         real = db.session.scalar(db.select(User).where(User.username == "demo")).password_hash
-    dummy = backend.auth.dummy_password_hash()
+    dummy = backend.credentials.dummy_password_hash()
     assert dummy.split("$")[0] == real.split("$")[0]
     assert dummy != real
 
@@ -131,6 +131,6 @@ def test_unknown_user_and_wrong_password_take_about_the_same_time(real_hash_app)
 def test_the_timing_measurement_would_catch_a_missing_dummy_hash(real_hash_app, monkeypatch):
     """Control for the test above: with a cheap dummy hash (the bug where an
     unknown user skips the slow check), the same measurement sees it."""
-    monkeypatch.setattr(backend.auth, "dummy_password_hash", lambda: cheap_hash("x"))
+    monkeypatch.setattr(backend.credentials, "dummy_password_hash", lambda: cheap_hash("x"))
     medians = median_login_times(real_hash_app.test_client(), 8)
     assert medians["unknown"]["cpu"] / medians["wrong"]["cpu"] < 0.5, medians

@@ -448,7 +448,11 @@ def test_fuzz_refresh_cookie_and_csrf_header(fast_app):
             assert response.status_code in {204, 401}
             if response.status_code == 401:
                 assert response.get_json()["error"] == "csrf_failed"
-                assert not matching_pair
+                # Refused means nothing changed: not even a cookie cleared.
+                assert response.headers.getlist("Set-Cookie") == [], case
+                # The browser's own request (its cookie, its header, its
+                # CSRF cookie) is never refused.
+                assert not (matching_pair and cookie_intact and csrf_cookie == "matching"), case
             elif cookie_kind in {"fresh", "other-session", "spent"} and cookie_intact:
                 # A valid cookie with the wrong header must never log anyone out.
                 assert matching_pair, case

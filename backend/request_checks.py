@@ -1,0 +1,94 @@
+"""Input hardening: read what a client sent without ever turning hostile
+input into a 500. The routes in auth.py call these; nothing here decides
+who may log in.
+"""
+
+import functools
+import re
+
+from flask import Flask, current_app, request
+
+from .errors import CSRF_FAILED_MESSAGE, ApiError
+
+
+def json_body():
+    """The request's JSON, or None when it is not (valid) JSON.
+
+    get_json(silent=True) only silences ValueError, but a body nested
+    thousands deep ("[[[[...", still far under the size limit) makes the
+    JSON parser raise RecursionError instead: that would be a 500 for
+    hostile input. Such a body is simply "not JSON we accept"."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
+def request_too_large() -> bool:
+    """True when the declared body is over MAX_CONTENT_LENGTH (Flask then answers 413)."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return request.content_length is not None and request.content_length > limit
+
+
+def read_credentials() -> tuple[str, str]:
+    """Return (username, password) from a JSON body, or raise a 400."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", 'Send a JSON object: {"username": "...", "password": "..."}.')
+    fields = []
+    for name in ("username", "password"):
+        value = body.get(name)
+        if not isinstance(value, str) or not value:
+            raise ApiError(400, "bad_request", f"'{name}' must be a non-empty string.")
+        # NUL and lone surrogates cannot be stored or hashed: say so now
+        # instead of failing deep inside the database driver.
+        if "\x00" in value or not _encodes(value):
+            raise ApiError(400, "bad_request", f"'{name}' contains characters that are not allowed.")
+        fields.append(value)
+    return fields[0], fields[1]
+
+
+def _encodes(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def ascii_csrf_header(view):
+    """Refuse a non-ASCII X-CSRF-TOKEN header as a plain CSRF failure.
+
+    flask-jwt-extended compares the header with hmac.compare_digest(str, str),
+    which raises TypeError (a 500) for non-ASCII text. Our CSRF values are
+    ASCII, so such a header can only be wrong: say so before that check runs.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        sent = request.headers.get(current_app.config["JWT_REFRESH_CSRF_HEADER_NAME"], "")
+        if not sent.isascii():
+            raise ApiError(401, "csrf_failed", CSRF_FAILED_MESSAGE)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+BEARER_SCHEME = re.compile(r"^\s*bearer(?=\s)", re.IGNORECASE)
+
+
+def normalise_bearer_scheme():
+    """Accept `Authorization: bearer <token>` in any case.
+
+    RFC 7235 §2.1 makes the scheme name case-insensitive, but
+    flask-jwt-extended compares it with "Bearer" exactly. Rewriting the
+    scheme (never the token) before any view runs keeps that library's
+    checks as they are."""
+    header = request.environ.get("HTTP_AUTHORIZATION")
+    if header and BEARER_SCHEME.match(header) and not header.lstrip().startswith("Bearer"):
+        # request.headers reads the WSGI environ live, so this is enough.
+        request.environ["HTTP_AUTHORIZATION"] = BEARER_SCHEME.sub("Bearer", header, count=1)
+
+
+def init_request_checks(app: Flask) -> None:
+    app.before_request(normalise_bearer_scheme)
