@@ -61,7 +61,8 @@ describe('restore, login, logout', { timeout: 10_000 }, () => {
     seedRefreshCookie(server);
     server.route('/auth/refresh', () => 'network');
     const { client } = makeClient(server);
-    await assert.rejects(client.restore(), { code: 'network_error', status: 0 });
+    await assert.rejects(client.restore(), (error) => error.code === 'refresh_unavailable' && error.retryable
+      && error.status === 0 && error.cause.code === 'network_error');
   });
 
   test('login() resolves to the user and starts a session', async () => {
