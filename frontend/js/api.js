@@ -91,8 +91,9 @@ export function createApiClient(options = {}) {
     login: core.login,
     logout: core.logout,
     request: core.request,
-    get: core.get,
-    post: core.post,
+    get: (/** @type {string} */ path, /** @type {RequestInput} */ config = {}) => core.request({ ...config, method: 'GET', path }),
+    post: (/** @type {string} */ path, /** @type {unknown} */ data, /** @type {RequestInput} */ config = {}) =>
+      core.request({ ...config, method: 'POST', path, data }),
     on,
     interceptors: {
       request: { use: requestChain.use, eject: requestChain.eject },

@@ -65,7 +65,7 @@ export function createHttpClient({ baseURL = '', fetch: fetchImpl = (input, init
   /**
    * One trip. A config that comes back (a replay) keeps its requestId and
    * any flag set on it, such as the blog code's `_retry`.
-   * @param {RequestInput & Partial<RequestConfig> & Record<string, any>} input
+   * @param {RequestInput & { requestId?: number, [flag: string]: any }} input
    * @returns {Promise<ApiResponse>}
    */
   function request(input) {
@@ -89,8 +89,8 @@ export function createHttpClient({ baseURL = '', fetch: fetchImpl = (input, init
 
   return {
     request,
-    get: (/** @type {string} */ path, /** @type {RequestInput} */ config = {}) => request({ ...config, method: 'GET', path }),
-    post: (/** @type {string} */ path, /** @type {unknown} */ data, /** @type {RequestInput} */ config = {}) =>
+    get: (/** @type {string} */ path, /** @type {Record<string, any>} */ config = {}) => request({ ...config, method: 'GET', path }),
+    post: (/** @type {string} */ path, /** @type {unknown} */ data, /** @type {Record<string, any>} */ config = {}) =>
       request({ ...config, method: 'POST', path, data }),
     interceptors: { request: requestChain, response: responseChain },
   };

@@ -1,4 +1,4 @@
-// Behaviour 10 and the session API: restore() on page load, login(), logout(),
+// docs/13-proactive-refresh.md (restore) and docs/08 (the session API): restore() on page load, login(), logout(),
 // getSession(), setAccessToken(). The access token lives in memory only.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // A scripted stand-in for the Flask API, in memory, shaped like the real one
-// (SPEC "HTTP API"): JSON errors { error, message }, access tokens that expire,
+// (docs/07-errors-and-status-codes.md, the HTTP contract): JSON errors { error, message }, access tokens that expire,
 // refresh tokens with rotation and reuse detection, the CSRF double submit,
 // and a cookie jar the way a browser keeps it. Its `fetch` is what the
 // clients under test get instead of the real one.
