@@ -12,7 +12,7 @@ CORS_ORIGINS  ?= http://localhost:$(FRONTEND_PORT),http://127.0.0.1:$(FRONTEND_P
 export BACKEND_PORT FRONTEND_PORT CORS_ORIGINS
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo images serve stack test test-python test-js test-postgres newman axios bench clean
+.PHONY: help venv run demo images serve stack test test-python test-js types test-postgres newman axios bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -100,7 +100,7 @@ STACK_PORT ?= 8080
 stack: $(VENV)/.installed ## nginx + 2 app servers + PostgreSQL + Redis on :8080 (STACK_PORT; Ctrl-C stops all)
 	@$(PY) backend/deploy/stack.py --port $(STACK_PORT)
 
-test: test-js test-python ## run every test (says what it skipped and why)
+test: test-js types test-python ## run every test (says what it skipped and why)
 
 # newman (the Postman CLI) runs docs/postman/ in tests/test_newman.py; it is
 # installed from the npm registry into tests/newman/node_modules when npm exists.
@@ -141,6 +141,28 @@ test-js: axios ## only the JavaScript client tests (node --test)
 		echo "SKIPPED: JavaScript client tests (no 'node' on PATH; install Node 20+)"; \
 	fi
 
+# TypeScript (pinned in tests/types/package-lock.json) checks the JSDoc types of
+# frontend/js, and that the shipped silent-refresh.d.ts still matches them.
+TSC := tests/types/node_modules/.bin/tsc
+$(TSC): tests/types/package.json tests/types/package-lock.json
+	npm ci --prefix tests/types --no-audit --no-fund --loglevel=error
+	@touch $@
+
+types: ## type-check frontend/js (tsc --checkJs) and the .d.ts for drift
+	@if ! command -v npm >/dev/null 2>&1; then \
+		if [ -n "$$SILENT_REFRESH_REQUIRE_ALL" ]; then echo "npm is required for the type check (SILENT_REFRESH_REQUIRE_ALL is set)"; exit 1; fi; \
+		echo "SKIPPED: type check of frontend/js (no 'npm' on PATH; install Node 20+)"; exit 0; \
+	fi; \
+	$(MAKE) --no-print-directory $(TSC) && \
+	$(TSC) -p tests/types/tsconfig.json && \
+	out=$$(mktemp -d) && $(TSC) -p tests/types/tsconfig.declaration.json --outDir $$out && \
+	{ diff -u frontend/js/silent-refresh.d.ts $$out/silent-refresh.d.ts || \
+	  { echo "frontend/js/silent-refresh.d.ts disagrees with the JSDoc: run make types-write"; rm -rf $$out; exit 1; }; } && \
+	rm -rf $$out && echo "types: frontend/js checks with 0 errors; silent-refresh.d.ts is up to date"
+
+types-write: $(TSC) ## regenerate frontend/js/silent-refresh.d.ts from the JSDoc
+	$(TSC) -p tests/types/tsconfig.declaration.json --outDir frontend/js
+
 # PostgreSQL for bench/server.py: TEST_DATABASE_URL (or BENCH_DATABASE_URL)
 # if set. Starting the SYSTEM cluster (as root, .ci/postgres.sh) is opt-in:
 # BENCH_POSTGRES=1. Without either, the server bench measures SQLite only.
@@ -160,5 +182,5 @@ images: $(VENV)/.installed ## regenerate docs/images/ from the real page in Chro
 	@$(PY) tests/make_images.py
 
 clean: ## remove the virtual environment and caches (keeps the instance folder)
-	rm -rf $(VENV) .pytest_cache tests/browser/screenshots tests/newman/node_modules tests/axios/node_modules
+	rm -rf $(VENV) .pytest_cache tests/browser/screenshots tests/newman/node_modules tests/axios/node_modules tests/types/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -186,10 +186,10 @@ def test_the_docs_quote_the_code_they_teach():
         ("backend/tokens.py", "issue_tokens"), ("backend/tokens.py", "spend_refresh_token"),
         ("backend/tokens.py", "revoke_family"), ("backend/resources.py", "aaa"),
         ("backend/errors.py", "error_response"),
-        ("frontend/js/api.js", "attach-token"), ("frontend/js/api.js", "queue-and-replay"),
-        ("frontend/js/api.js", "refresh-single-flight"), ("frontend/js/api.js", "refresh-failure"),
-        ("frontend/js/api.js", "stale-401"), ("frontend/js/api.js", "cross-tab"),
-        ("frontend/js/api.js", "proactive-refresh"), ("frontend/js/api.js", "restore"),
+        ("frontend/js/silent-refresh.js", "attach-token"), ("frontend/js/silent-refresh.js", "queue-and-replay"),
+        ("frontend/js/silent-refresh.js", "refresh-single-flight"), ("frontend/js/silent-refresh.js", "refresh-failure"),
+        ("frontend/js/silent-refresh.js", "stale-401"), ("frontend/js/cross-tab.js", "cross-tab"),
+        ("frontend/js/proactive-refresh.js", "proactive-refresh"), ("frontend/js/restore-session.js", "restore"),
         ("frontend/js/naive.js", "naive-interceptor"),
     }
     assert expected <= quoted, f"not quoted anywhere in the docs: {sorted(expected - quoted)}"

@@ -42,19 +42,9 @@ export function corruptToken(token) {
   return `${header}.${payload}.${first}${signature.slice(1)}`;
 }
 
-/**
- * Read a cookie the page may see (not HttpOnly). The demo reads the CSRF
- * twin of the refresh cookie to revoke the session on the server.
- * @param {Document} doc
- * @param {string} name
- */
-export function readCookie(doc, name) {
-  for (const pair of doc.cookie.split(/;\s*/)) {
-    const eq = pair.indexOf('=');
-    if (eq > 0 && pair.slice(0, eq) === name) return decodeURIComponent(pair.slice(eq + 1));
-  }
-  return null;
-}
+// readCookie lives in the library (one copy): the demo reads the CSRF twin of
+// the refresh cookie with it, to revoke the session on the server.
+export { readCookie } from '../js/silent-refresh.js';
 
 /**
  * Why the session ended, for the room: a failed refresh's error code

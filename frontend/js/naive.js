@@ -2,36 +2,32 @@
 /**
  * naive.js: the silent refresh as most blog posts teach it. DO NOT COPY.
  *
- * It exists so the demo can put it side by side with api.js. Same factory
- * shape, same methods, same events, so the page can switch between them. The
- * difference is in one place, the `naive-interceptor` region: on a 401 it
- * calls /auth/refresh and retries once. Nothing else: no shared refresh
- * promise, no queue, no check of which token a request was sent with.
+ * It exists so the demo can put it side by side with api.js: same factory
+ * shape, same methods, same events, so the page can switch between them. It
+ * is the blog code itself, a response interceptor on a plain axios-like
+ * instance (http.js), with the `refreshing` flag, the queue and `_retry`.
+ * It takes nothing from the core. Two variants circulate (docs/17):
  *
- * What goes wrong, and the demo shows it:
- * - N requests that 401 together make N refresh calls;
- * - against a server with refresh-token rotation and reuse detection (ours),
- *   the 2nd to Nth of those calls present a token the 1st just spent. That is
- *   exactly what a stolen token looks like, so the server revokes the whole
- *   session: the user is logged out for clicking fast;
- * - every failed refresh tells the app "session expired" again;
- * - there is no proactive refresh (setProactiveRefresh is accepted and
- *   ignored) and no cross-tab coordination.
+ * - 'retry-once' (variant 1, the default and the demo's): every 401 refreshes
+ *   on its own, so N requests that 401 together make N refresh calls; with
+ *   rotation and reuse detection (our server), the 2nd to Nth present a token
+ *   the 1st just spent, which is what theft looks like: the server revokes
+ *   the session and the user is logged out for clicking fast;
+ * - 'flag-and-queue' (variant 2): one refresh per burst, but the queue has no
+ *   reject (a failed refresh leaves every queued call hanging), the refresh
+ *   goes through the same interceptor, and the flag stays stuck at true.
  *
- * The plumbing (events, interceptor chains, fetch) is api.js's own, imported,
- * so the only difference you see in the demo is the refresh strategy.
+ * Neither has proactive refresh (setProactiveRefresh is accepted and
+ * ignored), cross-tab coordination, or a check of which token a request was
+ * sent with.
  */
 
-import {
-  ApiError, authPostInit, createEmitter, createInterceptorChain, fetchInit, isAuthPath,
-  readCookie, requestApi, restoreSession, runInterceptors, runRequest, sessionFromTokenResponse, toApiResponse,
-} from './api.js';
+import { ApiError, createHttpClient, isAuthPath } from './http.js';
+import { createEmitter } from './events.js';
 
 /**
- * @typedef {import('./api.js').Session} Session
- * @typedef {import('./api.js').RequestInput} RequestInput
- * @typedef {import('./api.js').RequestConfig} RequestConfig
- * @typedef {import('./api.js').ApiResponse} ApiResponse
+ * @typedef {import('./silent-refresh.js').Session} Session
+ * @typedef {import('./silent-refresh.js').RequestConfig} RequestConfig
  */
 
 /**
@@ -44,98 +40,61 @@ import {
  * @param {() => string | null} [options.readCsrfToken]
  * @param {Document | null} [options.document]
  * @param {{ now(): number }} [options.clock]
+ * @param {'retry-once' | 'flag-and-queue'} [options.variant] which blog post (default 'retry-once')
  */
 export function createNaiveApiClient(options = {}) {
   const {
-    baseURL = '',
     onSessionExpired = () => {},
-    fetch: fetchImpl = (input, init) => globalThis.fetch(input, init),
     document: doc = globalThis.document ?? null,
     clock = { now: () => Date.now() },
+    variant = 'retry-once',
   } = options;
-  const readCsrf = options.readCsrfToken ?? (() => readCookie(doc, 'csrf_refresh_token'));
+  const readCsrf = options.readCsrfToken ?? (() => {
+    const match = (doc?.cookie ?? '').match(/(?:^|;\s*)csrf_refresh_token=([^;]*)/);
+    return match ? decodeURIComponent(match[1]) : null;
+  });
+  const api = createHttpClient({ baseURL: options.baseURL, fetch: options.fetch });
+  const { on, emit } = createEmitter('naive.js');
 
   /** @type {Session | null} */
   let session = null;
-  let lastRequestId = 0;
   let lastRefreshId = 0;
-  const { on, emit } = createEmitter('naive.js');
-  const requestChain = createInterceptorChain();
-  const responseChain = createInterceptorChain();
-
+  let lastRequestId = 0;
   const getSession = () => session && { ...session };
   function setSession(/** @type {Session | null} */ next, /** @type {string} */ reason) {
     if (next === null && session === null) return;
     session = next;
     emit('session', { session: getSession(), reason });
   }
+  /** @param {any} data */
+  const toSession = (data) => {
+    if (typeof data?.access_token !== 'string') throw new ApiError('No access token', { status: 200, code: 'bad_response' });
+    return { user: data.user ?? null, accessToken: data.access_token, accessTokenExpiresAt: clock.now() + data.expires_in * 1000 };
+  };
 
   // The blog's request interceptor: attach whatever token we hold right now.
-  requestChain.use((/** @type {RequestConfig} */ config) => {
+  api.interceptors.request.use((/** @type {RequestConfig} */ config) => {
     if (session?.accessToken) config.headers.set('Authorization', `Bearer ${session.accessToken}`);
+    const csrf = readCsrf();
+    if (isAuthPath(config.path) && csrf) config.headers.set('X-CSRF-TOKEN', csrf);
     return config;
   });
 
-  /** @param {string} path @param {RequestInit} init @param {number} [requestId] @returns {Promise<ApiResponse>} */
-  async function callFetch(path, init, requestId) {
-    let res;
-    let text;
-    try {
-      res = await fetchImpl(baseURL.replace(/\/$/, '') + path, init);
-      text = await res.text();
-    } catch (error) {
-      throw new ApiError(`Network error: ${path} could not be reached`, { code: 'network_error', requestId, cause: error });
-    }
-    return toApiResponse(res, text, path, requestId);
-  }
+  /** @param {RequestConfig} config */
+  const meta = (config) => ({ requestId: config.requestId, method: config.method, path: config.path });
 
-  /** @param {string} path @param {string | null} csrf @param {unknown} [body] */
-  const authPost = (path, csrf, body) => callFetch(path, authPostInit(csrf, body));
-
-  /** One trip through the request interceptors and fetch. @param {RequestConfig} config */
-  async function send(config) {
-    /** @type {RequestConfig} */
-    const trip = await runInterceptors(requestChain.handlers, { ...config, headers: new Headers(config.headers) }, false);
-    return { ...(await callFetch(trip.path, fetchInit(trip), trip.requestId)), config: trip };
-  }
-
-  // #region naive-interceptor
-  /**
-   * The classic response interceptor, error branch:
-   *
-   *   if (error.response.status === 401 && !originalRequest._retry) {
-   *     originalRequest._retry = true;
-   *     const { data } = await axios.post('/auth/refresh');
-   *     setToken(data.access_token);
-   *     return api(originalRequest);
-   *   }
-   *
-   * Every request that gets a 401 runs this on its own. Nothing tells the
-   * second one that the first is already refreshing.
-   * @param {ApiError} error
-   * @param {RequestConfig & { _retry?: boolean }} config
-   * @param {{ requestId: number, method: string, path: string }} meta
-   */
-  async function onResponseError(error, config, meta) {
-    if (error.status !== 401 || config._retry || isAuthPath(config.path)) throw error;
-    config._retry = true;
-    emit('unauthorized', { ...meta, status: 401, code: error.code });
-    await refresh('reactive'); // one refresh per 401: N concurrent 401s, N refreshes
-    emit('replay', { ...meta, reason: 'refreshed' });
-    return send(config);
-  }
-
-  /** @param {'reactive' | 'restore'} reason */
+  /** The refresh call; the blog's catch block forgets the token and "redirects to login". @param {string} reason */
   async function refresh(reason) {
     const refreshId = ++lastRefreshId;
     emit('refresh-start', { refreshId, reason });
     try {
-      const { data } = await authPost('/auth/refresh', readCsrf());
-      setSession(sessionFromTokenResponse(data, clock.now()), reason === 'restore' ? 'restore' : 'refresh');
+      // Variant 2 sends it through the same interceptor: its own 401 queues behind itself.
+      const { data } = await api.post('/auth/refresh', undefined, variant === 'flag-and-queue' ? {} : { _retry: true });
+      setSession(toSession(data), reason === 'restore' ? 'restore' : 'refresh');
       emit('refresh-end', { refreshId, ok: true, source: 'server' });
+      return session?.accessToken;
     } catch (refreshError) {
       emit('refresh-end', { refreshId, ok: false, source: 'server', error: refreshError });
-      // The blog's catch block: forget the token, "redirect to login", rethrow.
       setSession(null, 'expired');
       if (reason !== 'restore') {
         const expired = new ApiError('Your session has expired: please log in again',
@@ -145,40 +104,96 @@ export function createNaiveApiClient(options = {}) {
       throw refreshError;
     }
   }
+
+  // #region naive-interceptor
+  let refreshing = false;
+  /** @type {Array<(token: string | undefined) => void>} */
+  let queue = [];
+
+  /**
+   * The classic response interceptor, error branch. Variant 1 (retry once):
+   *
+   *   if (error.response.status === 401 && !originalRequest._retry) {
+   *     originalRequest._retry = true;
+   *     const { data } = await axios.post('/auth/refresh');
+   *     setToken(data.access_token);
+   *     return api(originalRequest);
+   *   }
+   *
+   * Every request that gets a 401 runs this on its own. Nothing tells the
+   * second one that the first is already refreshing. Variant 2 adds the
+   * `refreshing` flag and a queue that only ever resolves.
+   * @param {ApiError & { config: RequestConfig & { _retry?: boolean } }} error
+   */
+  async function onResponseError(error) {
+    const original = error.config;
+    if (error.status !== 401 || !original || original._retry) throw error;
+    if (variant === 'retry-once' && isAuthPath(original.path)) throw error;
+    emit('unauthorized', { ...meta(original), status: 401, code: error.code });
+    if (variant === 'flag-and-queue' && refreshing) {
+      emit('queued', { ...meta(original), refreshId: lastRefreshId });
+      await new Promise((resolve) => queue.push(resolve)); // no reject: waits forever if the refresh fails
+    } else {
+      original._retry = true;
+      refreshing = true;
+      await refresh('reactive'); // variant 1: one refresh per 401; either: a throw leaves `refreshing` true
+      refreshing = false;
+      queue.forEach((resolve) => resolve(session?.accessToken));
+      queue = [];
+    }
+    original._retry = true;
+    emit('replay', { ...meta(original), reason: 'refreshed' });
+    return api.request(original);
+  }
+  api.interceptors.response.use(undefined, onResponseError);
   // #endregion
 
-  /** @param {RequestInput} input */
+  /** Requests as the app sees them: the same events as api.js. @param {import('./silent-refresh.js').RequestInput} input */
   function request(input) {
-    return runRequest(input, ++lastRequestId, {
-      emit, responseChain, deliver: (config, meta) => send(config).catch((error) => onResponseError(error, config, meta)),
+    const ids = { requestId: ++lastRequestId, method: (input.method ?? 'GET').toUpperCase(), path: input.path ?? input.url ?? '' };
+    emit('request', ids);
+    return api.request({ ...input, requestId: ids.requestId }).then((response) => {
+      emit('done', { ...ids, status: response.status });
+      return response.data;
+    }, (error) => {
+      emit('error', { ...ids, status: error?.status, code: error?.code, error });
+      throw error;
     });
   }
 
-  /** Same contract as api.js: only asks the server when the CSRF cookie exists. */
-  const restore = () => restoreSession({
-    getSession, mayHaveRefreshCookie: () => Boolean(readCsrf()), refresh: () => refresh('restore'),
-  });
-
-  async function login(/** @type {string} */ username, /** @type {string} */ password) {
-    const { data } = await authPost('/auth/login', null, { username, password });
-    const next = sessionFromTokenResponse(data, clock.now());
-    setSession(next, 'login');
-    return next.user;
-  }
-
-  async function logout() {
-    try {
-      await authPost('/auth/logout', readCsrf());
-    } finally {
-      setSession(null, 'logout');
-    }
-  }
-
   return {
-    restore,
-    login,
-    logout,
-    ...requestApi({ request, on, requestChain, responseChain }),
+    /** Same contract as api.js: only asks the server when the CSRF cookie exists. */
+    async restore() {
+      if (session) return getSession();
+      if (!readCsrf()) return null;
+      try {
+        await refresh('restore');
+        return getSession();
+      } catch (error) {
+        if (error instanceof ApiError && error.status >= 400 && error.status < 500) return null;
+        throw error;
+      }
+    },
+    async login(/** @type {string} */ username, /** @type {string} */ password) {
+      const { data } = await api.post('/auth/login', { username, password }, { _retry: true });
+      setSession(toSession(data), 'login');
+      return session?.user ?? null;
+    },
+    async logout() {
+      try {
+        await api.post('/auth/logout', undefined, { _retry: true });
+      } finally {
+        setSession(null, 'logout');
+      }
+    },
+    request,
+    get: (/** @type {string} */ path, config = {}) => request({ ...config, method: 'GET', path }),
+    post: (/** @type {string} */ path, /** @type {unknown} */ data, config = {}) => request({ ...config, method: 'POST', path, data }),
+    on,
+    interceptors: {
+      request: { use: api.interceptors.request.use, eject: api.interceptors.request.eject },
+      response: { use: api.interceptors.response.use, eject: api.interceptors.response.eject },
+    },
     getSession,
     /** Same demo hook as api.js: replace the in-memory token by hand. */
     setAccessToken(/** @type {string} */ token) {

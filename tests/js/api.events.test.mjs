@@ -1,4 +1,4 @@
-// Behaviour 11: events carry a request id and timestamps, so the demo can draw
+// docs/08-request-interceptor.md and the demo (docs/10): events carry a request id and timestamps, so the demo can draw
 // a timeline: one lane per request, the refresh in its own lane.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

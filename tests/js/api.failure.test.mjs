@@ -1,6 +1,7 @@
-// Behaviours 6 and 7: a failed refresh rejects every waiting request with one
-// clear error and never hangs; non-401 errors, and 401s from /auth/*, pass
-// through untouched.
+// docs/11-failure-paths.md: a refused refresh rejects every waiting request
+// with one clear error and ends the session; a refresh that could not be done
+// (network, timeout, 5xx, 429) rejects them with a retryable error and keeps
+// it; nothing ever hangs. Non-401 errors, and 401s from /auth/*, pass through.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../frontend/js/api.js';
@@ -9,63 +10,51 @@ import { createFakeServer } from './helpers/fake-server.mjs';
 import { handled, nextEvent, recordEvents, requestsTo, settleAll, settledState } from './helpers/util.mjs';
 import { describeEach, makeClient } from './helpers/clients.mjs';
 
-const failures = [
-  { name: 'answers 401 token_reused', code: 'token_reused', status: 401,
-    script: () => ({ status: 401, body: { error: 'token_reused', message: 'Reused.' } }) },
-  { name: 'fails with a network error', code: 'network_error', status: 0, script: () => 'network' },
-  { name: 'times out', code: 'timeout', status: 0, script: () => 'hang' },
-];
+describeEach('a refused refresh (401) ends the session', { timeout: 10_000 }, () => {
+  test('when the refresh answers 401 token_reused, every waiting request gets one clear ApiError and nothing hangs', async () => {
+    const clock = createFakeClock();
+    const server = createFakeServer({ clock });
+    const { client, expired } = makeClient(server, { clock, refreshTimeoutMs: 5_000 });
+    await client.login('demo', 'password');
+    server.expireAccessTokens();
+    server.route('/auth/refresh', () => ({ status: 401, body: { error: 'token_reused', message: 'Reused.' } }));
+    const events = recordEvents(client);
 
-describeEach('refresh failure', { timeout: 10_000 }, () => {
-  for (const failure of failures) {
-    test(`when the refresh ${failure.name}, every waiting request gets one clear ApiError and nothing hangs`, async () => {
-      const clock = createFakeClock();
-      const server = createFakeServer({ clock });
-      const { client, expired } = makeClient(server, { clock, refreshTimeoutMs: 5_000 });
-      await client.login('demo', 'password');
-      server.expireAccessTokens();
-      server.route('/auth/refresh', failure.script);
-      const events = recordEvents(client);
+    const started = nextEvent(client, 'refresh-start');
+    const burst = Array.from({ length: 20 }, (_, i) => handled(client.get(`/aaa?i=${i}`)));
+    await started;
+    const late = handled(client.get('/bbb')); // sent while the refresh runs
+    const results = await settleAll([...burst, late], server); // throws if any is still pending
+    for (const result of results) {
+      assert.equal(result.status, 'rejected');
+      const error = result.reason;
+      assert.ok(error instanceof ApiError);
+      assert.equal(error.code, 'session_expired');
+      assert.equal(error.status, 401);
+      assert.equal(error.retryable, false);
+      assert.equal(typeof error.requestId, 'number');
+      assert.ok(error.cause instanceof ApiError);
+      assert.equal(error.cause.code, 'token_reused');
+    }
+    assert.equal(new Set(results.map((r) => r.reason.requestId)).size, 21, 'each error names its own request');
+    assert.equal(server.stats.refresh, 1);
+    assert.equal(expired.length, 1, 'onSessionExpired exactly once');
+    assert.equal(expired[0].code, 'session_expired');
+    assert.equal(expired[0].cause.code, 'token_reused');
+    assert.equal(client.getSession(), null, 'session cleared');
+    const end = events.find((e) => e.type === 'refresh-end');
+    assert.equal(end.ok, false);
+    assert.equal(end.error.code, 'token_reused');
+    assert.deepEqual(clock.pending(), [], 'no timer left behind');
+    assert.equal(server.inFlight, 0);
+  });
 
-      const started = nextEvent(client, 'refresh-start');
-      const burst = Array.from({ length: 20 }, (_, i) => handled(client.get(`/aaa?i=${i}`)));
-      await started;
-      const late = handled(client.get('/bbb')); // sent while the refresh runs
-      await clock.advance(5_000); // the refresh timeout (matters for 'hang' only)
-
-      const results = await settleAll([...burst, late], server); // throws if any is still pending
-      for (const result of results) {
-        assert.equal(result.status, 'rejected');
-        const error = result.reason;
-        assert.ok(error instanceof ApiError);
-        assert.equal(error.code, 'session_expired');
-        assert.equal(error.status, 401);
-        assert.equal(typeof error.requestId, 'number');
-        assert.ok(error.cause instanceof ApiError);
-        assert.equal(error.cause.code, failure.code);
-        assert.equal(error.cause.status, failure.status);
-      }
-      assert.equal(new Set(results.map((r) => r.reason.requestId)).size, 21, 'each error names its own request');
-      assert.equal(server.stats.refresh, 1);
-      assert.equal(expired.length, 1, 'onSessionExpired exactly once');
-      assert.equal(expired[0].code, 'session_expired');
-      assert.equal(expired[0].cause.code, failure.code);
-      assert.equal(client.getSession(), null, 'session cleared');
-      const end = events.find((e) => e.type === 'refresh-end');
-      assert.equal(end.ok, false);
-      assert.equal(end.error.code, failure.code);
-      // Nothing left behind: no timer, no request in flight.
-      assert.deepEqual(clock.pending(), []);
-      assert.equal(server.inFlight, 0);
-    });
-  }
-
-  test('after a failed refresh the client works again: the next login and refresh go through', async () => {
+  test('after a refused refresh the client works again: the next login and refresh go through', async () => {
     const server = createFakeServer();
     const { client } = makeClient(server);
     await client.login('demo', 'password');
     server.expireAccessTokens();
-    server.route('/auth/refresh', () => 'network');
+    server.route('/auth/refresh', () => ({ status: 401, body: { error: 'token_revoked', message: 'Revoked.' } }));
     await assert.rejects(client.get('/aaa'), { code: 'session_expired' });
     server.route('/auth/refresh', null);
     await client.login('demo', 'password');
@@ -89,6 +78,116 @@ describeEach('refresh failure', { timeout: 10_000 }, () => {
     assert.equal(server.stats.refresh, 1);
     assert.equal(expired.length, 1);
   });
+});
+
+// Transient failures (docs/11-failure-paths.md#a-refresh-that-could-not-be-done):
+// the server never said "no", so the session stays.
+const transient = [
+  { name: 'fails with a network error', code: 'network_error', status: 0, script: () => 'network' },
+  { name: 'times out', code: 'timeout', status: 0, script: () => 'hang' },
+  { name: 'answers 503', code: 'unavailable', status: 503, script: () => ({ status: 503, body: { error: 'unavailable', message: 'Down.' } }) },
+  { name: 'answers 429', code: 'rate_limited', status: 429, script: () => ({ status: 429, body: { error: 'rate_limited', message: 'Slow down.' } }) },
+];
+
+describeEach('a refresh that could not be done keeps the session', { timeout: 10_000 }, () => {
+  for (const failure of transient) {
+    test(`when the refresh ${failure.name}, every waiting request gets one retryable refresh_unavailable error and the session stays`, async () => {
+      const clock = createFakeClock();
+      const server = createFakeServer({ clock });
+      const { client, expired } = makeClient(server, { clock, refreshTimeoutMs: 5_000 });
+      await client.login('demo', 'password');
+      const session = client.getSession();
+      server.expireAccessTokens();
+      server.route('/auth/refresh', failure.script);
+      const events = recordEvents(client);
+
+      const started = nextEvent(client, 'refresh-start');
+      const burst = Array.from({ length: 20 }, (_, i) => handled(client.get(`/aaa?i=${i}`)));
+      await started;
+      const late = handled(client.get('/bbb'));
+      await clock.advance(5_000); // the refresh timeout (matters for 'hang' only)
+      const results = await settleAll([...burst, late], server);
+      for (const result of results) {
+        assert.equal(result.status, 'rejected');
+        const error = result.reason;
+        assert.ok(error instanceof ApiError);
+        assert.equal(error.code, 'refresh_unavailable');
+        assert.equal(error.retryable, true);
+        assert.equal(error.status, failure.status);
+        assert.ok(error.retryAfterMs > 0);
+        assert.match(error.message, /still logged in/);
+        assert.equal(error.cause.code, failure.code);
+      }
+      assert.equal(new Set(results.map((r) => r.reason.requestId)).size, 21, 'each error names its own request');
+      assert.equal(server.stats.refresh, 1, 'one attempt for the whole burst');
+      assert.equal(expired.length, 0, 'onSessionExpired is not called');
+      assert.deepEqual(client.getSession(), session, 'the session stays');
+      assert.equal(events.filter((e) => e.type === 'session').length, 0);
+      assert.equal(events.find((e) => e.type === 'refresh-end').ok, false);
+
+      // The server is back: after the backoff, the next call refreshes again and works.
+      server.route('/auth/refresh', null);
+      await clock.advance(results[0].reason.retryAfterMs);
+      assert.equal((await client.get('/aaa')).data, 'aaa');
+      assert.equal(server.stats.refresh, 2);
+      assert.equal(expired.length, 0);
+    });
+  }
+
+  test('late 401s of the same burst start no new refresh: 6 calls, the refresh endpoint unreachable, 1 refresh', async () => {
+    const clock = createFakeClock();
+    const server = createFakeServer({ clock });
+    const { client, expired } = makeClient(server, { clock });
+    await client.login('demo', 'password');
+    server.expireAccessTokens();
+    server.route('/auth/refresh', () => 'network');
+    // Three calls are slow: their 401s arrive after the refresh has failed.
+    const gates = [server.hold('/bbb'), server.hold('/bbb'), server.hold('/bbb')];
+    const slow = [0, 1, 2].map((i) => handled(client.get(`/bbb?i=${i}`)));
+    await Promise.all(gates.map((gate) => gate.arrived));
+    const fast = [0, 1, 2].map((i) => handled(client.get(`/aaa?i=${i}`)));
+    await Promise.allSettled(fast); // the refresh has failed
+    assert.equal(server.stats.refresh, 1);
+    for (const gate of gates) gate.release();
+    const results = await settleAll([...fast, ...slow], server);
+    assert.deepEqual(results.map((r) => r.reason?.code), Array(6).fill('refresh_unavailable'));
+    assert.equal(server.stats.refresh, 1);
+    assert.equal(expired.length, 0);
+    assert.notEqual(client.getSession(), null);
+  });
+
+  test('consecutive failures back off exponentially, capped, and honour Retry-After', async () => {
+    const clock = createFakeClock();
+    const server = createFakeServer({ clock });
+    const { client } = makeClient(server, { clock });
+    await client.login('demo', 'password');
+    server.expireAccessTokens();
+    server.route('/auth/refresh', () => 'network');
+    const waits = [];
+    for (let i = 0; i < 7; i += 1) {
+      const error = await client.get('/aaa').catch((e) => e);
+      assert.equal(error.code, 'refresh_unavailable');
+      // Inside the window, a call fails fast, without a refresh.
+      const refreshes = server.stats.refresh;
+      await assert.rejects(client.get('/aaa'), { code: 'refresh_unavailable' });
+      assert.equal(server.stats.refresh, refreshes);
+      waits.push(error.retryAfterMs);
+      await clock.advance(error.retryAfterMs);
+    }
+    assert.deepEqual(waits, [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
+    assert.equal(server.stats.refresh, 7);
+
+    server.route('/auth/refresh', () => ({ status: 503, headers: { 'Retry-After': '45' }, body: { error: 'unavailable', message: 'Down.' } }));
+    const error = await client.get('/aaa').catch((e) => e);
+    assert.equal(error.retryAfterMs, 45_000, 'the server asked for 45 s');
+    await clock.advance(45_000);
+    server.route('/auth/refresh', null);
+    assert.equal((await client.get('/aaa')).data, 'aaa');
+    // Success resets the backoff.
+    server.expireAccessTokens();
+    server.route('/auth/refresh', () => 'network');
+    assert.equal((await client.get('/aaa').catch((e) => e)).retryAfterMs, 1_000);
+  });
 
   test('a refresh that waits for a frozen server is bounded by refreshTimeoutMs', async () => {
     const clock = createFakeClock();
@@ -101,7 +200,24 @@ describeEach('refresh failure', { timeout: 10_000 }, () => {
     await clock.advance(1_999);
     assert.equal(await settledState(call), 'pending', 'still waiting just before the timeout');
     await clock.advance(1);
-    await assert.rejects(call, (error) => error.code === 'session_expired' && error.cause.code === 'timeout');
+    await assert.rejects(call, (error) => error.code === 'refresh_unavailable' && error.cause.code === 'timeout');
+  });
+
+  test('calls made inside a refresh-start listener queue behind that refresh like any other', async () => {
+    const server = createFakeServer();
+    const { client } = makeClient(server);
+    await client.login('demo', 'password');
+    server.expireAccessTokens();
+    const fromListener = [];
+    const off = client.on('refresh-start', () => { fromListener.push(client.get('/bbb')); });
+    const events = recordEvents(client);
+    assert.equal((await client.get('/aaa')).data, 'aaa');
+    off();
+    assert.equal((await fromListener[0]).data, 'bbb');
+    assert.equal(server.stats.refresh, 1);
+    const id = events.find((e) => e.type === 'request' && e.path === '/bbb').requestId;
+    assert.deepEqual(events.filter((e) => e.requestId === id).map((e) => e.type), ['request', 'queued', 'done']);
+    assert.equal(server.log.filter((req) => req.path === '/bbb').length, 1, 'sent once, with the new token');
   });
 });
 

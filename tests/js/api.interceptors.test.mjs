@@ -1,4 +1,4 @@
-// Behaviour 1: the request interceptor attaches the token; interceptor chains
+// docs/08-request-interceptor.md: the request interceptor attaches the token; interceptor chains
 // run in order, axios-like.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Behaviour 8: proactive refresh shortly before expiry, single-flight with the
+// docs/13-proactive-refresh.md: proactive refresh shortly before expiry, single-flight with the
 // 401 path, a margin that shrinks with short lifetimes, paused in hidden tabs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

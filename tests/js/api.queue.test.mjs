@@ -1,4 +1,4 @@
-// Behaviours 2-5: one refresh for a burst of 401s, requests sent during a
+// docs/09-refresh-and-retry.md and docs/10-concurrency-and-the-queue.md: one refresh for a burst of 401s, requests sent during a
 // refresh wait for it, stale 401s replay without refreshing, and each request
 // is replayed at most once.
 import { test } from 'node:test';

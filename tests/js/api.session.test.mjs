@@ -1,4 +1,4 @@
-// Behaviour 10 and the session API: restore() on page load, login(), logout(),
+// docs/13-proactive-refresh.md (restore) and docs/08 (the session API): restore() on page load, login(), logout(),
 // getSession(), setAccessToken(). The access token lives in memory only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,7 +62,8 @@ describeEach('restore, login, logout', { timeout: 10_000 }, () => {
     seedRefreshCookie(server);
     server.route('/auth/refresh', () => 'network');
     const { client } = makeClient(server);
-    await assert.rejects(client.restore(), { code: 'network_error', status: 0 });
+    await assert.rejects(client.restore(), (error) => error.code === 'refresh_unavailable' && error.retryable
+      && error.status === 0 && error.cause.code === 'network_error');
   });
 
   test('login() resolves to the user and starts a session', async () => {

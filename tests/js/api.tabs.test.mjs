@@ -1,4 +1,4 @@
-// Behaviour 9: across tabs, one refresh for all (Web Locks), the new token
+// docs/12-multiple-tabs.md: across tabs, one refresh for all (Web Locks), the new token
 // shared (BroadcastChannel); a tab that waited on the lock uses the shared
 // token. Feature-detected: without them one tab still works.
 //

@@ -88,4 +88,20 @@ describe('the naive client (what the demo compares against)', { timeout: 10_000 
     assert.equal(other.getSession(), null);
     assert.equal(server.stats.logout, 1);
   });
+
+  test('variant 2 (flag and queue): one refresh per burst, but a failed refresh leaves every queued call hanging', async () => {
+    const server = createFakeServer({ latencyMs: 2 });
+    const { client } = makeNaiveClient(server, { variant: 'flag-and-queue' });
+    await client.login('demo', 'password');
+    server.expireAccessTokens();
+    await Promise.all(Array.from({ length: 5 }, (_, i) => client.get(`/aaa?i=${i}`)));
+    assert.equal(server.stats.refresh, 1, 'the flag and the queue fix bug 1');
+
+    server.expireAccessTokens();
+    server.route('/auth/refresh', () => ({ status: 401, body: { error: 'token_revoked', message: 'Revoked.' } }));
+    const calls = Array.from({ length: 3 }, () => handled(client.get('/bbb')));
+    await assert.rejects(settleAll(calls, server), /still pending/, 'the queue has no reject: they wait forever');
+    // ...and the flag stayed true: a call made later queues behind a refresh that is not running.
+    await assert.rejects(settleAll([handled(client.get('/aaa'))], server), /1 of 1 promises are still pending/);
+  });
 });

@@ -1,5 +1,5 @@
 // A scripted stand-in for the Flask API, in memory, shaped like the real one
-// (SPEC "HTTP API"): JSON errors { error, message }, access tokens that expire,
+// (docs/07-errors-and-status-codes.md, the HTTP contract): JSON errors { error, message }, access tokens that expire,
 // refresh tokens with rotation and reuse detection, the CSRF double submit,
 // and a cookie jar the way a browser keeps it. Its `fetch` is what the
 // clients under test get instead of the real one.
@@ -56,7 +56,10 @@ export function createFakeServer({ clock = realClock, latencyMs = 0, accessTtlMs
     idle() {
       return server.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
     },
-    /** Override one path; the handler gets { method, path, headers, body, token } and may return undefined. */
+    /**
+     * Override one path; the handler gets { method, path, headers, body, token } and returns
+     * { status, body, headers? }, 'network', 'hang', or undefined for the default.
+     */
     route(path, handler) {
       routes.set(path, handler);
     },
@@ -215,6 +218,7 @@ export function createFakeServer({ clock = realClock, latencyMs = 0, accessTtlMs
       if (result.clearCookies) Object.assign(server.jar, { refresh: null, csrf: null });
       const responseHeaders = { 'content-type': 'application/json' };
       if (result.status === 401) responseHeaders['www-authenticate'] = 'Bearer error="invalid_token"';
+      Object.assign(responseHeaders, result.headers); // e.g. a scripted Retry-After
       const text = result.body === null || result.body === undefined ? null
         : typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
       return new Response(result.status === 204 ? null : text, { status: result.status, headers: responseHeaders });
