@@ -62,6 +62,7 @@ RUN = re.compile(r"^<!--\s*run:\s*([\w-]+)\s*-->$")
 IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?|<img\b[^>]*\ssrc=\"([^\"]+)\"")
 DIAGRAM = re.compile(r"^\s*%% diagram: ([\w-]+)", re.M)
 CHAPTER = re.compile(r"^\d\d-[a-z0-9-]+\.md$")
+SWITCH = re.compile(r"^\[中文\]\((?:docs/)?zh-CN/[^)]+\)$")  # an English page's link to its translation
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ def english_digest(english: Path) -> str:
     lines = english.read_text().splitlines()
     for ex in reversed(docs_excerpts.find_excerpts(english)):
         del lines[ex.body_start : ex.body_end]
+    # The link to the translation is not text to translate.
+    lines = [line for line in lines if not SWITCH.match(line.strip())]
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12]
 
 

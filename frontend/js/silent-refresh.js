@@ -79,7 +79,7 @@ export function createSilentRefresh(options = {}) {
     clock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id) },
     emit = () => {}, coordinate = (run) => run(), beforeSend = (config) => config, afterResponse = (response) => response,
   } = options;
-  const apiOrigin = new URL(baseURL || globalThis.location?.href || 'http://localhost').origin;
+  const apiOrigin = new URL(baseURL || '/', globalThis.location?.href || 'http://localhost').origin; // '/api' too
   const urlFor = (/** @type {string} */ path) => (/^https?:\/\//i.test(path) ? path : baseURL.replace(/\/$/, '') + path);
   /** /auth/* is the refresh machinery: its 401s mean "no", never "refresh and retry". */
   const isAuthPath = (/** @type {string} */ path) => new URL(path, apiOrigin).pathname.startsWith('/auth/');

@@ -7,6 +7,7 @@ goes to a real LAN address and nothing binds to one.
 """
 
 import os
+import secrets
 import signal
 import subprocess
 import urllib.request
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_make(tmp_path, *args):
-    env = {**os.environ, "JWT_SECRET_KEY": "x" * 64, "DATABASE_URL": f"sqlite:///{tmp_path / 'make.sqlite'}"}
+    env = {**os.environ, "JWT_SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": f"sqlite:///{tmp_path / 'make.sqlite'}"}
     env.pop("MAKEFLAGS", None)
     env.pop("CORS_ORIGINS", None)
     # A shell's Ctrl-C reaches the whole foreground group: its own session
