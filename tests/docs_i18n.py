@@ -106,8 +106,9 @@ def english_digest(english: Path) -> str:
     lines = english.read_text().splitlines()
     for ex in reversed(docs_excerpts.find_excerpts(english)):
         del lines[ex.body_start : ex.body_end]
-    # The link to the translation is not text to translate.
-    lines = [line for line in lines if not SWITCH.match(line.strip())]
+    # The link to the translation is not text to translate, and neither are
+    # blank lines.
+    lines = [line for line in lines if line.strip() and not SWITCH.match(line.strip())]
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12]
 
 

@@ -15,6 +15,16 @@ import docs_i18n
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def test_every_english_page_has_a_chinese_edition_in_step():
+    problems = docs_i18n.problems("zh-CN")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_readme_links_to_the_chinese_guide_at_the_top():
+    head = "\n".join((ROOT / "README.md").read_text().splitlines()[:6])
+    assert "docs/zh-CN/README.md" in head and "中文" in head
+
+
 # --- the checker on small inputs ----------------------------------------------
 
 ENGLISH = """\
