@@ -4,6 +4,8 @@
  * beyond reading a cookie, so each can be read (and tested) on its own.
  */
 
+import { t } from './strings.js';
+
 /**
  * Where the API lives. By default: port `port` on the host name this page
  * was loaded from. `localhost` and `127.0.0.1` are different *sites*, and a
@@ -46,54 +48,20 @@ export function corruptToken(token) {
 // the refresh cookie with it, to revoke the session on the server.
 export { readCookie } from '../js/silent-refresh.js';
 
+/** The codes explainSessionEnd has its own words for (strings.js: end.<code>.*). */
+const EXPLAINED = ['token_reused', 'token_revoked', 'missing_token', 'token_expired', 'csrf_failed'];
+
 /**
  * Why the session ended, for the room: a failed refresh's error code
- * (ApiError.cause.code) in plain words.
+ * (ApiError.cause.code) in plain words, in the page's language. The code
+ * itself stays as the server sent it.
  * @param {string} code
  * @returns {{ title: string, text: string }}
  */
 export function explainSessionEnd(code) {
-  switch (code) {
-    case 'token_reused':
-      return {
-        title: 'Refresh token reuse detected.',
-        text: 'The server saw the same refresh token presented twice, which is what a stolen token looks like, '
-          + 'so it revoked the whole session (rotation with reuse detection). The naive interceptor does this '
-          + 'to itself: several 401s at once send several refreshes with the same token. Log in again.',
-      };
-    case 'token_revoked':
-      return {
-        title: 'The session was revoked on the server.',
-        text: 'Every refresh token of this login was revoked (logout, or reuse detected earlier). Log in again.',
-      };
-    case 'missing_token':
-      return {
-        title: 'No refresh cookie any more.',
-        text: 'The server revoked the session and cleared the cookie (or you logged out in another tab), '
-          + 'so the refresh had nothing to present. The access token worked until it expired. Log in again.',
-      };
-    case 'token_expired':
-      return {
-        title: 'The refresh token has expired.',
-        text: 'Its lifetime (REFRESH_TOKEN_TTL) or the login\'s maximum age (SESSION_MAX_AGE) is over. Log in again.',
-      };
-    case 'csrf_failed':
-      return {
-        title: 'CSRF check failed.',
-        text: 'The X-CSRF-TOKEN header did not match the csrf_refresh_token cookie. Log in again.',
-      };
-    case 'network_error':
-    case 'timeout':
-      return {
-        title: 'The refresh could not reach the server.',
-        text: 'The session was ended rather than leaving requests waiting forever. Check the backend, then log in again.',
-      };
-    default:
-      return {
-        title: 'The refresh failed.',
-        text: 'The server refused the refresh token, so every waiting request was rejected with one clear error. Log in again.',
-      };
-  }
+  const key = EXPLAINED.includes(code) ? code
+    : code === 'network_error' || code === 'timeout' ? 'network' : 'other';
+  return { title: t(`end.${key}.title`), text: t(`end.${key}.text`) };
 }
 
 /**

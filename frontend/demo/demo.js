@@ -13,7 +13,7 @@ import { createApiClient, ApiError } from '../js/api.js';
 import { createNaiveApiClient } from '../js/naive.js';
 import { createTimeline } from './timeline.js';
 import { explainSessionEnd, corruptToken, readCookie, resolveApiBase, jwtExpiry } from './demo-helpers.js';
-import { strings } from './strings.js';
+import { t, has, tables, chooseLanguage, setLanguage, language, translatePage, LANG_KEY } from './strings.js';
 import { createTour } from './tour.js';
 import { timelineToSvg, svgToPng, download } from './export.js';
 
@@ -76,6 +76,7 @@ const ui = {
   exportPng: /** @type {HTMLButtonElement} */ (byId('export-png')),
 };
 const modeRadios = /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('input[name="mode"]'));
+const langButtons = /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll('[data-lang]'));
 const counterCells = /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-counter]'));
 // #endregion
 
@@ -179,11 +180,11 @@ function pageFetch(input, init) {
   const kind = breakNext;
   if (kind && new URL(url, location.href).pathname.endsWith('/auth/refresh')) {
     breakNext = null;
-    const label = strings.breakIt.kinds[kind];
+    const label = t(`breakIt.kind.${kind}`);
     renderBreakIt();
-    timeline.note(strings.breakIt.used(label), 'warn');
-    if (kind === 'drop') return Promise.reject(new TypeError(strings.breakIt.dropMessage));
-    const body = JSON.stringify({ error: 'service_unavailable', message: strings.breakIt.body503 });
+    timeline.note(t('breakIt.used', { kind: label }), 'warn');
+    if (kind === 'drop') return Promise.reject(new TypeError(t('breakIt.dropMessage')));
+    const body = JSON.stringify({ error: 'service_unavailable', message: t('breakIt.body503') });
     return Promise.resolve(new Response(body, {
       status: 503, statusText: 'Service Unavailable', headers: { 'Content-Type': 'application/json', 'Retry-After': '1' },
     }));
@@ -193,14 +194,14 @@ function pageFetch(input, init) {
 
 function renderBreakIt() {
   ui.breakState.dataset.armed = String(breakNext !== null);
-  ui.breakState.textContent = breakNext ? strings.breakIt.armed(strings.breakIt.kinds[breakNext]) : strings.breakIt.off;
+  ui.breakState.textContent = breakNext ? t('breakIt.armed', { kind: t(`breakIt.kind.${breakNext}`) }) : t('breakIt.off');
 }
 
 /** Which cross-tab lock this browser gives the client, and who holds the fallback lease. */
 function renderLock() {
   if (navigator.locks) {
     ui.lockState.dataset.lock = 'web-locks';
-    ui.lockState.textContent = strings.lock.webLocks;
+    ui.lockState.textContent = t('lock.webLocks');
     return;
   }
   ui.lockState.dataset.lock = 'fallback';
@@ -208,9 +209,9 @@ function renderLock() {
   try {
     const lease = JSON.parse(localStorage.getItem(LEASE_KEY) ?? 'null');
     const left = lease ? Math.ceil((lease.expires - Date.now()) / 1000) : 0;
-    holder = left > 0 ? strings.lock.heldBy(String(lease.owner), left) : strings.lock.free;
-  } catch { holder = strings.lock.free; }
-  ui.lockState.textContent = `${strings.lock.fallback}: ${holder}`;
+    holder = left > 0 ? t('lock.heldBy', { owner: String(lease.owner), seconds: left }) : t('lock.free');
+  } catch { holder = t('lock.free'); }
+  ui.lockState.textContent = `${t('lock.fallback')}: ${holder}`;
 }
 
 /** Expiry of the session's token, also for a token handed over on a switch. @param {any} session */
@@ -224,7 +225,7 @@ function knownExpiry(session) {
 /** @param {import('../js/api.js').ApiEvent} event */
 function onSessionEvent(event) {
   if (event.session) {
-    if (event.reason === 'other-tab') timeline.note('New access token from another tab');
+    if (event.reason === 'other-tab') timeline.note(t('note.otherTab'));
     if (sessionState !== 'in' && ['login', 'restore', 'other-tab'].includes(event.reason)) {
       // A new session (here, or logged in from another tab): the old "why it ended" is history.
       explainedCode = '';
@@ -232,7 +233,7 @@ function onSessionEvent(event) {
     }
     sessionState = 'in';
   } else {
-    if (event.reason === 'logout') timeline.note('Logged out');
+    if (event.reason === 'logout') timeline.note(t('note.loggedOut'));
     sessionState = 'out';
   }
   renderSession();
@@ -244,12 +245,12 @@ function explainEnd(/** @type {ApiError} */ error) {
   const upgrade = explainedCode !== '' && explainedCode !== 'token_reused' && cause.code === 'token_reused';
   if (explainedCode !== '' && !upgrade) return;
   // The refresh lanes show each code; the note only marks the moment.
-  if (!upgrade) timeline.note('Session ended: the refresh failed', 'failed');
+  if (!upgrade) timeline.note(t('note.sessionEnded'), 'failed');
   explainedCode = cause.code;
   const { title, text } = explainSessionEnd(cause.code);
   ui.sessionEnded.replaceChildren(strong(title), ' ', text, ' ', code(cause.code));
   ui.sessionEnded.hidden = false;
-  say(`Session ended: ${title}`);
+  say(t('say.sessionEnded', { title }));
 }
 
 async function restoreSession() {
@@ -257,9 +258,9 @@ async function restoreSession() {
   renderSession();
   try {
     const session = await client.restore();
-    say(session ? `Session restored from the refresh cookie: logged in as ${session.user?.username}.` : 'Not logged in.');
+    say(session ? t('say.restored', { user: session.user?.username }) : t('say.notLoggedIn'));
   } catch (error) {
-    say(`Could not reach the API at ${apiBase}: is the backend running (make demo)?`);
+    say(t('say.unreachable', { api: apiBase }));
     showResult('restore', error);
   } finally {
     sessionState = client.getSession() ? 'in' : 'out';
@@ -308,15 +309,15 @@ function renderCountdown() {
   // 'expired' only once the clock has truly passed expiry: tests wait on it.
   ui.countdown.dataset.state = left <= 0 ? 'expired' : fraction < 0.25 ? 'low' : 'ok';
   ui.countdown.dataset.corrupted = String(corrupted);
-  const base = left <= 0 ? 'expired' : `${formatSeconds(Math.ceil(left / 1000))} left`;
-  ui.countdownText.textContent = corrupted ? `${base} (corrupted)` : base;
+  const base = left <= 0 ? t('countdown.expired') : t('countdown.left', { time: formatSeconds(Math.ceil(left / 1000)) });
+  ui.countdownText.textContent = corrupted ? t('countdown.corrupted', { base }) : base;
 }
 
 /** 42 → "42 s", 900 → "15:00 min": short tokens in seconds, long ones readable. */
 function formatSeconds(/** @type {number} */ seconds) {
-  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 60) return t('countdown.seconds', { n: seconds });
   const minutes = Math.floor(seconds / 60);
-  return `${minutes}:${String(seconds % 60).padStart(2, '0')} min`;
+  return t('countdown.minutes', { m: minutes, s: String(seconds % 60).padStart(2, '0') });
 }
 
 function renderMode() {
@@ -324,8 +325,8 @@ function renderMode() {
   // The blog version has no proactive refresh: say so instead of pretending.
   ui.proactive.disabled = mode === 'naive';
   ui.proactiveHelp.textContent = mode === 'naive'
-    ? 'The naive client has no proactive refresh: every refresh starts with a 401.'
-    : 'Off: the token runs out and the 401 path does the work.';
+    ? t('controls.naiveNoProactive')
+    : t('controls.proactiveHelp');
   ui.sessionMode.textContent = mode;
 }
 
@@ -339,9 +340,9 @@ function showResult(what, outcome) {
   if (outcome instanceof ApiError) {
     const details = { error: outcome.code, status: outcome.status, message: outcome.message };
     const cause = outcome.cause instanceof ApiError ? { cause: outcome.cause.code } : {};
-    ui.result.textContent = `${what} → failed\n${JSON.stringify({ ...details, ...cause }, null, 2)}`;
+    ui.result.textContent = `${t('result.failed', { what })}\n${JSON.stringify({ ...details, ...cause }, null, 2)}`;
   } else if (outcome instanceof Error) {
-    ui.result.textContent = `${what} → failed\n${outcome.message}`;
+    ui.result.textContent = `${t('result.failed', { what })}\n${outcome.message}`;
   } else {
     ui.result.textContent = `${what} → 200\n${JSON.stringify(outcome, null, 2)}`;
   }
@@ -393,12 +394,12 @@ async function logInNow({ focusNext = false } = {}) {
   await busy(ui.loginButton, async () => {
     try {
       const user = await client.login(ui.username.value, ui.password.value);
-      timeline.note(`Logged in as ${user?.username}`);
-      say(`Logged in as ${user?.username}.`);
+      timeline.note(t('note.loggedIn', { user: user?.username }));
+      say(t('say.loggedIn', { user: user?.username }));
       if (focusNext) ui.callAaa.focus();
     } catch (error) {
-      ui.loginError.textContent = error instanceof ApiError ? error.message : String(error);
-      say('Login failed.');
+      ui.loginError.textContent = error instanceof ApiError ? errorMessage(error) : String(error);
+      say(t('say.loginFailed'));
     }
   });
 }
@@ -407,9 +408,9 @@ async function logOut() {
   await busy(ui.logout, async () => {
     try {
       await client.logout();
-      say('Logged out: the server revoked the session and cleared the cookie.');
+      say(t('say.loggedOut'));
     } catch (error) {
-      say('Logged out here, but the server could not be reached: the refresh token may still be alive.');
+      say(t('say.logoutOffline'));
     }
   });
 }
@@ -420,10 +421,10 @@ async function callOne(button, path) {
     try {
       const body = await client.get(path);
       showResult(`GET ${path}`, body);
-      say(`GET ${path}: 200, data "${body?.data}".`);
+      say(t('say.callOk', { path, data: body?.data }));
     } catch (error) {
       showResult(`GET ${path}`, error);
-      say(`GET ${path} failed: ${error instanceof ApiError ? error.code : error}.`);
+      say(t('say.callFailed', { path, error: error instanceof ApiError ? error.code : String(error) }));
     }
   });
 }
@@ -439,9 +440,10 @@ async function fireBurst() {
     const failed = results.length - ok;
     const lines = results.map((r, i) => `GET ${paths[i]} → ${r.status === 'fulfilled'
       ? `200 ${JSON.stringify(r.value?.data)}`
-      : `failed: ${r.reason instanceof ApiError ? r.reason.code : r.reason}`}`);
-    ui.result.textContent = `${n} concurrent calls: ${ok} succeeded, ${failed} failed\n${lines.join('\n')}`;
-    say(`${n} concurrent calls: ${ok} succeeded, ${failed} failed.`);
+      : t('timeline.failedWith', { error: r.reason instanceof ApiError ? r.reason.code : String(r.reason) })}`);
+    const summary = t('say.burst', { n, ok, failed });
+    ui.result.textContent = `${summary}\n${lines.join('\n')}`;
+    say(`${summary}${language() === 'zh-CN' ? '。' : '.'}`);
   });
 }
 
@@ -452,8 +454,8 @@ function corrupt() {
   corruptedToken = corruptToken(session.accessToken);
   if (handover?.token === session.accessToken) handover = { ...handover, token: corruptedToken };
   client.setAccessToken(corruptedToken);
-  timeline.note('Access token corrupted (signature changed)', 'warn');
-  say('Access token corrupted: the next call gets a 401 invalid_token.');
+  timeline.note(t('note.corrupted'), 'warn');
+  say(t('say.corrupted'));
   renderCountdown();
 }
 
@@ -472,15 +474,15 @@ async function revokeOnServer() {
         credentials: 'include',
         headers: csrf ? { 'X-CSRF-TOKEN': csrf } : {},
       });
-      if (response.status !== 204) throw new Error(`the server answered ${response.status}`);
+      if (response.status !== 204) throw new Error(t('say.serverAnswered', { status: response.status }));
       if (csrf) {
-        timeline.note('Refresh token revoked on the server (the page keeps its access token)', 'warn');
-        say('Refresh token revoked on the server. The access token still works until it expires; then the refresh fails.');
+        timeline.note(t('note.revoked'), 'warn');
+        say(t('say.revoked'));
       } else {
-        say('There was no refresh cookie to revoke (already revoked or logged out).');
+        say(t('say.nothingToRevoke'));
       }
     } catch (error) {
-      say(`Could not revoke: ${error instanceof Error ? error.message : error}.`);
+      say(t('say.revokeFailed', { error: error instanceof Error ? error.message : String(error) }));
     }
   });
 }
@@ -503,8 +505,8 @@ async function switchMode(/** @type {Mode} */ next) {
     client.setAccessToken(session.accessToken);
   }
   sessionState = session ? 'in' : 'out';
-  timeline.note(`Switched to the ${next} interceptor`);
-  say(strings.switched(next, session !== null));
+  timeline.note(t('note.switched', { mode: next }));
+  say(t(session ? 'say.switchedKept' : 'say.switched', { mode: next }));
   renderSession();
 }
 
@@ -533,12 +535,12 @@ async function reset() {
     sessionState = 'out';
     renderSession();
     if (wasIn) await logInNow();
-    say(strings.reset.done);
+    say(t('reset.done'));
   });
 }
 
 async function exportTimeline(/** @type {'svg' | 'png'} */ kind) {
-  if (ui.timeline.dataset.empty === 'true') { say(strings.exportTimeline.empty); return; }
+  if (ui.timeline.dataset.empty === 'true') { say(t('export.empty')); return; }
   const svg = timelineToSvg(ui.timeline);
   const blob = kind === 'svg' ? new Blob([svg], { type: 'image/svg+xml' }) : await svgToPng(svg);
   download(blob, `silent-refresh-timeline.${kind}`);
@@ -567,7 +569,7 @@ const tourActions = {
   secondTabOpen: () => secondTab !== null && !secondTab.closed,
   openSecondTab() {
     secondTab = window.open(location.href.replace(/([?&])tour=\d+&?/, '$1'), '_blank');
-    say(secondTab ? strings.secondTabOpened : strings.popupBlocked);
+    say(secondTab ? t('tour.secondTabOpened') : t('tour.popupBlocked'));
   },
   breakNextRefresh(kind) { breakNext = kind; renderBreakIt(); },
 };
@@ -580,16 +582,54 @@ function setLargeType(/** @type {boolean} */ on) {
 // #endregion
 
 // #region wiring
-/** The new controls' words come from strings.js (one table per language later). */
+/**
+ * Pick the page's language and fill in its words: the [data-i18n] elements
+ * of index.html, then the controls built here. All words are in strings.js.
+ */
 function fillStrings() {
-  ui.lockLabel.textContent = strings.lock.label;
-  ui.breakLegend.textContent = strings.breakIt.legend;
-  ui.breakKindLabel.textContent = strings.breakIt.kindLabel;
-  ui.breakKind.replaceChildren(...Object.entries(strings.breakIt.kinds).map(([value, label]) => new Option(label, value)));
-  ui.breakRefresh.textContent = strings.breakIt.button;
-  ui.reset.textContent = strings.reset.button;
-  ui.exportSvg.textContent = strings.exportTimeline.svg;
-  ui.exportPng.textContent = strings.exportTimeline.png;
+  let saved = null;
+  try { saved = localStorage.getItem(LANG_KEY); } catch { /* private mode: fine */ }
+  const lang = chooseLanguage(location.search, saved, navigator.languages ?? [navigator.language]);
+  setLanguage(lang);
+  document.documentElement.lang = lang;
+  document.title = t('page.title');
+  translatePage(document);
+  for (const button of langButtons) {
+    button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
+    button.addEventListener('click', () => switchLanguage(/** @type {string} */ (button.dataset.lang)));
+  }
+  ui.lockLabel.textContent = t('lock.label');
+  ui.breakLegend.textContent = t('breakIt.legend');
+  ui.breakKindLabel.textContent = t('breakIt.kindLabel');
+  ui.breakKind.replaceChildren(...['503', 'drop'].map((value) => new Option(t(`breakIt.kind.${value}`), value)));
+  ui.breakRefresh.textContent = t('breakIt.button');
+  ui.reset.textContent = t('reset.button');
+  ui.exportSvg.textContent = t('export.svg');
+  ui.exportPng.textContent = t('export.png');
+}
+
+/**
+ * Remember the choice and load the page again in that language: simpler
+ * and surer than re-rendering every lane and message already on screen.
+ * The session survives (restore() from the refresh cookie); a `?lang=` in
+ * the address is dropped so it does not override the choice.
+ * @param {string} lang
+ */
+function switchLanguage(lang) {
+  if (lang === language() || !(lang in tables)) return;
+  const url = new URL(location.href);
+  url.searchParams.delete('lang');
+  try {
+    localStorage.setItem(LANG_KEY, lang);
+  } catch {
+    url.searchParams.set('lang', lang); // private mode: carry it in the address instead
+  }
+  location.assign(url.href);
+}
+
+/** A failed login's words: ours for a code we know, else the server's message. @param {ApiError} error */
+function errorMessage(error) {
+  return has(`error.${error.code}`) ? t(`error.${error.code}`) : error.message;
 }
 
 function start() {
@@ -615,10 +655,8 @@ function start() {
   ui.largeType.addEventListener('click', () => setLargeType(ui.largeType.getAttribute('aria-pressed') !== 'true'));
   ui.proactive.addEventListener('change', () => {
     client.setProactiveRefresh(ui.proactive.checked);
-    timeline.note(`Proactive refresh ${ui.proactive.checked ? 'on' : 'off'}`);
-    say(ui.proactive.checked
-      ? 'Proactive refresh on: the client refreshes shortly before the token expires.'
-      : 'Proactive refresh off: the token will expire and the next call gets a 401.');
+    timeline.note(t(ui.proactive.checked ? 'note.proactiveOn' : 'note.proactiveOff'));
+    say(t(ui.proactive.checked ? 'say.proactiveOn' : 'say.proactiveOff'));
   });
   for (const radio of modeRadios) {
     radio.addEventListener('change', () => {

@@ -6,7 +6,7 @@
  * what the page shows. PNG: that SVG painted on a canvas.
  */
 
-import { strings } from './strings.js';
+import { t } from './strings.js';
 
 const WIDTH = 1200;
 const LABEL_W = 300;
@@ -71,7 +71,7 @@ export function timelineToSvg(timeline) {
   }
   const height = y + PAD;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" `
-    + `font-family="system-ui, sans-serif" font-size="14"><title>${esc(strings.exportTimeline.title)}</title>`
+    + `font-family="system-ui, sans-serif" font-size="14"><title>${esc(t('export.title'))}</title>`
     + `<rect width="100%" height="100%" fill="#ffffff"/>${parts.join('')}</svg>`;
 }
 

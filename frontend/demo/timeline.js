@@ -15,6 +15,8 @@
  * whole session would squash each burst into a sliver.
  */
 
+import { t } from './strings.js';
+
 /** A burst ends when nothing is in flight and nothing happened for this long. */
 const BURST_GAP_MS = 1500;
 /** The shortest axis we draw: a 5 ms burst should not fill the whole width. */
@@ -177,7 +179,7 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
       ?? addLane(key, 'request', `#${event.requestId} ${event.method ?? ''} ${event.path ?? ''}`.trim(), event.time, tag);
     switch (event.type) {
       case 'request':
-        addStep(lane, 'sent', 'sent', event.time);
+        addStep(lane, 'sent', t('timeline.sent'), event.time);
         phase(lane, 'flight', event.time);
         break;
       case 'unauthorized':
@@ -188,15 +190,15 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
       case 'queued':
         if (!lane.sawUnauthorized) {
           // Called while a refresh was running: it waits *before* going out.
-          relabelFirstStep(lane, 'called');
-          addStep(lane, 'queued', `held for refresh #${event.refreshId}`, event.time);
+          relabelFirstStep(lane, t('timeline.called'));
+          addStep(lane, 'queued', t('timeline.held', { id: event.refreshId }), event.time);
         } else {
-          addStep(lane, 'queued', `queued for refresh #${event.refreshId}`, event.time);
+          addStep(lane, 'queued', t('timeline.queued', { id: event.refreshId }), event.time);
         }
         phase(lane, 'wait', event.time, event.refreshId);
         break;
       case 'replay':
-        addStep(lane, 'replay', event.reason === 'stale' ? 'replayed (stale 401, no new refresh)' : 'replayed', event.time);
+        addStep(lane, 'replay', t(event.reason === 'stale' ? 'timeline.replayedStale' : 'timeline.replayed'), event.time);
         phase(lane, 'flight', event.time);
         break;
       case 'done':
@@ -204,7 +206,7 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
         finish(lane, 'ok', event.time);
         break;
       case 'error':
-        addStep(lane, 'failed', `failed: ${describeError(event)}`, event.time);
+        addStep(lane, 'failed', t('timeline.failedWith', { error: describeError(event) }), event.time);
         finish(lane, 'failed', event.time);
         break;
       default:
@@ -218,18 +220,18 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
     const key = `${tag}:refresh:${event.refreshId}`;
     let lane = lanes.get(key);
     if (event.type === 'refresh-start') {
-      lane ??= addLane(key, 'refresh', `refresh #${event.refreshId} (${event.reason})`, event.time, tag);
+      lane ??= addLane(key, 'refresh', t('timeline.refreshLane', { id: event.refreshId, reason: event.reason }), event.time, tag);
       addStep(lane, 'refresh', 'POST /auth/refresh', event.time);
       phase(lane, 'refresh', event.time);
       updatePendingCount();
       updateTitle(lane.burst);
       return;
     }
-    lane ??= addLane(key, 'refresh', `refresh #${event.refreshId}`, event.time, tag);
+    lane ??= addLane(key, 'refresh', t('timeline.refreshLaneShort', { id: event.refreshId }), event.time, tag);
     if (event.ok) {
-      addStep(lane, 'ok', event.source === 'other-tab' ? 'new token from another tab (no call)' : '200 new token', event.time);
+      addStep(lane, 'ok', t(event.source === 'other-tab' ? 'timeline.otherTabToken' : 'timeline.newToken'), event.time);
     } else {
-      addStep(lane, 'failed', `failed: ${describeError(event)}`, event.time);
+      addStep(lane, 'failed', t('timeline.failedWith', { error: describeError(event) }), event.time);
     }
     finish(lane, event.ok ? 'ok' : 'failed', event.time);
     // Requests that were held *before* going out have no replay event:
@@ -271,10 +273,10 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
   /** Title of a burst: when, how many, how long. */
   function updateTitle(/** @type {Burst} */ burst) {
     const parts = [clockTime(burst.start)];
-    if (burst.requests) parts.push(`${burst.requests} request${burst.requests === 1 ? '' : 's'}`);
-    if (burst.refreshes) parts.push(`${burst.refreshes} refresh${burst.refreshes === 1 ? '' : 'es'}`);
+    if (burst.requests) parts.push(burst.requests === 1 ? t('timeline.request') : t('timeline.requests', { n: burst.requests }));
+    if (burst.refreshes) parts.push(burst.refreshes === 1 ? t('timeline.refreshOne') : t('timeline.refreshes', { n: burst.refreshes }));
     const end = burst.pending ? now() : burst.last;
-    parts.push(burst.pending ? 'running…' : `${Math.round(end - burst.start)} ms`);
+    parts.push(burst.pending ? t('timeline.running') : `${Math.round(end - burst.start)} ms`);
     burst.title.textContent = parts.join(' · ');
     burst.el.dataset.pending = String(burst.pending);
   }

@@ -6,7 +6,7 @@
  * Next/Back, and the keyboard: → next, ← back, space runs the step.
  */
 
-import { strings } from './strings.js';
+import { t } from './strings.js';
 
 /**
  * What the tour may ask the page to do (demo.js provides them).
@@ -69,26 +69,25 @@ export const STEPS = [
 export function createTour({ panel, openButton, actions }) {
   let index = 0;
   let running = false;
-  const t = strings.tour;
 
   const counter = el('span', 'tour__counter');
   const title = el('h2', 'tour__title');
   title.id = 'tour-title';
   const text = el('p', 'tour__text');
   text.id = 'tour-text';
-  const back = button(t.back, 'tour-back');
-  const doIt = button(t.doIt, 'tour-do', 'primary');
-  const next = button(t.next, 'tour-next');
+  const back = button(t('tour.back'), 'tour-back');
+  const doIt = button(t('tour.doIt'), 'tour-do', 'primary');
+  const next = button(t('tour.next'), 'tour-next');
   const close = button('×', 'tour-close', 'tour__close');
-  close.setAttribute('aria-label', t.close);
-  const keys = el('span', 'tour__keys', t.keys);
+  close.setAttribute('aria-label', t('tour.close'));
+  const keys = el('span', 'tour__keys', t('tour.keys'));
   const nav = el('div', 'tour__nav');
   nav.append(back, doIt, next);
-  panel.setAttribute('aria-label', t.heading);
+  panel.setAttribute('aria-label', t('tour.heading'));
   const footer = el('p', 'tour__footer muted');
   footer.append(counter, ' · ', keys);
   panel.replaceChildren(close, title, text, nav, footer);
-  openButton.textContent = t.open;
+  openButton.textContent = t('tour.open');
 
   back.addEventListener('click', () => go(index - 1));
   next.addEventListener('click', () => go(index + 1));
@@ -132,7 +131,7 @@ export function createTour({ panel, openButton, actions }) {
     running = true;
     render();
     try {
-      actions.section(`${index + 1}. ${strings.steps[STEPS[index].id].title}`);
+      actions.section(`${index + 1}. ${t(`steps.${STEPS[index].id}.title`)}`);
       await STEPS[index].run(actions);
     } finally {
       running = false;
@@ -142,16 +141,16 @@ export function createTour({ panel, openButton, actions }) {
 
   function render() {
     const step = STEPS[index];
-    const words = strings.steps[step.id];
+    const words = { title: t(`steps.${step.id}.title`), text: t(`steps.${step.id}.text`) };
     panel.dataset.step = String(index + 1);
     panel.dataset.stepId = step.id;
-    counter.textContent = t.stepOf(index + 1, STEPS.length);
+    counter.textContent = t('tour.stepOf', { n: index + 1, total: STEPS.length });
     title.textContent = `${index + 1}. ${words.title}`;
     text.textContent = words.text;
     back.disabled = index === 0;
     next.disabled = index === STEPS.length - 1;
     doIt.disabled = running;
-    doIt.textContent = running ? t.running : t.doIt;
+    doIt.textContent = t(running ? 'tour.running' : 'tour.doIt');
     doIt.setAttribute('aria-busy', String(running));
     if (!running) doIt.removeAttribute('aria-busy');
     highlight();
