@@ -19,7 +19,9 @@ import pytest
 from helpers import skip_or_fail
 
 from backend.deploy.stack import Stack, missing_tools
-from browser.conftest import CHROMIUM_ARGS, find_chromium
+# Debian's Chromium, launched exactly as tests/browser/ launches it: the same
+# fixture, not a copy of it.
+from browser.conftest import browser_type_launch_args  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,15 +63,6 @@ def stack():
     started = start_stack(fail_timeout="2s")
     yield started
     stop_stack(started)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """Debian's Chromium, exactly as tests/browser/ launches it."""
-    executable = find_chromium()
-    if executable is None:
-        skip_or_fail("no Chromium found: install Debian's chromium (apt-get install chromium)")
-    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
 
 
 class Client:
