@@ -16,15 +16,16 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import Flask, current_app, g, request
 from flask_jwt_extended import verify_jwt_in_request
 from flask_jwt_extended.config import config
+from flask_jwt_extended.default_callbacks import default_decode_key_callback
 
 # Internals of flask-jwt-extended 4 (pyproject allows <5) that its own
 # verify_jwt_in_request uses: the blocklist check, the key loader and what
 # it leaves behind for get_jwt(). tests/test_access_cache.py fails if an
 # upgrade moves them.
-from flask_jwt_extended.internal_utils import get_jwt_manager, verify_token_not_blocklisted
+from flask_jwt_extended.internal_utils import verify_token_not_blocklisted
 from flask_jwt_extended.view_decorators import _load_user
 
 # Access tokens live 15 minutes, so 1,024 entries (about 1.5 MB) cover 1,024
@@ -76,12 +77,12 @@ class VerifiedTokenCache:
             self._entries.clear()
 
 
-def token_cache() -> VerifiedTokenCache:
+def token_cache(app: Flask) -> VerifiedTokenCache:
     """This app's cache, created on first use: one per worker process."""
-    cache = current_app.extensions.get("access_token_cache")
+    cache = app.extensions.get("access_token_cache")
     if cache is None:
-        size = current_app.config.get("ACCESS_TOKEN_CACHE_SIZE", DEFAULT_CACHE_SIZE)
-        cache = current_app.extensions.setdefault("access_token_cache", VerifiedTokenCache(size))
+        size = app.config.get("ACCESS_TOKEN_CACHE_SIZE", DEFAULT_CACHE_SIZE)
+        cache = app.extensions.setdefault("access_token_cache", VerifiedTokenCache(size))
     return cache
 
 
@@ -90,7 +91,6 @@ def access_token_required(view):
     Authorization header; get_jwt() then returns its claims, as with
     @jwt_required. Every failure raises the library's own exception, which
     errors.py turns into a 401 (missing_token, token_expired, invalid_token)."""
-
     @wraps(view)
     def guarded_view(*args, **kwargs):
         verify_access_token()
@@ -100,38 +100,54 @@ def access_token_required(view):
 
 
 def verify_access_token() -> None:
-    cache = token_cache()
+    # Every `current_app`, `request` and `g` is a lookup in the request's
+    # context. A hit costs only a few microseconds, so those lookups were
+    # most of it: take each object once and pass it on.
+    app = current_app._get_current_object()
+    environ = request.environ
+    cache = token_cache(app)
     # The whole header value is the key: the library reads the token out of
     # it the same way every time, so the same value means the same token.
-    presented = request.headers.get(config.header_name, "")
+    # (request.headers["Authorization"] reads environ["HTTP_AUTHORIZATION"].)
+    header_name = app.config["JWT_HEADER_NAME"]
+    presented = environ.get("HTTP_" + header_name.upper().replace("-", "_"), "")
     # (The library lets OPTIONS through unchecked: leave that to it.)
-    if presented and cache.max_size > 0 and request.method not in config.exempt_methods:
+    if presented and cache.max_size > 0 and environ["REQUEST_METHOD"] not in config.exempt_methods:
         entry = cache.get(presented)
-        if entry is not None and serve_from_cache(cache, presented, entry):
+        if entry is not None and serve_from_cache(app, cache, presented, entry):
             return
     verified = verify_jwt_in_request(locations=["headers"])  # the full check
     if verified and presented and cache.max_size > 0:
         header, claims = verified
-        cache.put(presented, VerifiedToken(dict(header), dict(claims), signing_key(header, claims)))
+        cache.put(presented, VerifiedToken(dict(header), dict(claims), signing_key(app, header, claims)))
 
 
-def signing_key(header: dict, claims: dict) -> object:
-    """The key the library would check this token with today: its own
-    decode-key loader (by default, JWT_SECRET_KEY)."""
-    return get_jwt_manager()._decode_key_callback(header, claims)
+def signing_key(app: Flask, header: dict, claims: dict) -> object:
+    """What the key the library checks this token with depends on today.
+
+    With the library's default decode-key loader, that is four settings
+    (config.decode_key picks JWT_PUBLIC_KEY or JWT_SECRET_KEY, falling back
+    to SECRET_KEY, by JWT_ALGORITHM): same settings, same key. An app that
+    registers its own decode_key_loader (key rotation) is asked each time."""
+    manager = app.extensions["flask-jwt-extended"]
+    if manager._decode_key_callback is default_decode_key_callback:
+        settings = app.config
+        return (settings["JWT_ALGORITHM"], settings["JWT_PUBLIC_KEY"],
+                settings["JWT_SECRET_KEY"], settings.get("SECRET_KEY"))
+    return manager._decode_key_callback(header, claims)
 
 
-def serve_from_cache(cache: VerifiedTokenCache, presented: str, entry: VerifiedToken) -> bool:
+def serve_from_cache(app: Flask, cache: VerifiedTokenCache, presented: str, entry: VerifiedToken) -> bool:
     """Finish the check for a token the library verified earlier. Returns
     False when the entry is stale: the caller then runs the full check."""
     header, claims = entry.header, entry.claims
-    if signing_key(header, claims) != entry.key:
+    if signing_key(app, header, claims) != entry.key:
         cache.clear()  # a new signing key: nothing verified with the old one counts
         return False
     # Time moves on: an expired entry is dropped, and the full check then
     # says "token_expired" in the library's own words. (JWT_DECODE_LEEWAY is
     # the same leeway the library allows.)
-    if "exp" in claims and claims["exp"] <= time.time() - config.leeway:
+    if "exp" in claims and claims["exp"] <= time.time() - app.config["JWT_DECODE_LEEWAY"]:
         cache.discard(presented)
         return False
     # A blocklist can change at any time (token_in_blocklist_loader, if the
@@ -142,7 +158,7 @@ def serve_from_cache(cache: VerifiedTokenCache, presented: str, entry: VerifiedT
     # What verify_jwt_in_request leaves behind for get_jwt(), get_jwt_header()
     # and current_user. The view gets copies, so it cannot change the cache.
     header, claims = dict(header), dict(claims)
-    request_globals = g._get_current_object()  # one context lookup, not four
+    request_globals = g._get_current_object()
     request_globals._jwt_extended_jwt_user = _load_user(header, claims)
     request_globals._jwt_extended_jwt_header = header
     request_globals._jwt_extended_jwt = claims

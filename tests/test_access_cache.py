@@ -67,7 +67,7 @@ def clock(monkeypatch):
 
 def cache_of(app):
     with app.test_request_context():
-        return token_cache()
+        return token_cache(app)
 
 
 def assert_401(response, code):
@@ -151,6 +151,44 @@ def test_a_new_signing_key_empties_the_cache(app, auth, full_checks):
     assert_401(auth.get("/aaa", access), "invalid_token")
     assert len(cache_of(app)) == 0  # the other token went too
     assert full_checks.count(access) == 2
+
+
+@pytest.fixture
+def rotating_key_loader(monkeypatch):
+    """Register a decode_key_loader on the shared JWTManager (an app that
+    rotates keys), and take it away again after the test."""
+    monkeypatch.setattr(jwt_manager, "_decode_key_callback", jwt_manager._decode_key_callback)
+    state = SimpleNamespace(key=TEST_SECRET, asked=0)
+
+    @jwt_manager.decode_key_loader
+    def current_key(_header, _claims):
+        state.asked += 1
+        return state.key
+
+    return state
+
+
+def test_a_custom_key_loader_is_asked_on_every_cache_hit(app, auth, rotating_key_loader, full_checks):
+    access = auth.login().get_json()["access_token"]
+    for _ in range(3):
+        assert auth.get("/aaa", access).status_code == 200
+    assert full_checks == [access]  # the hits were served from the cache...
+    asked = rotating_key_loader.asked
+    assert auth.get("/aaa", access).status_code == 200
+    assert rotating_key_loader.asked == asked + 1  # ...and each asked the loader
+    rotating_key_loader.key = "the-next-key-in-the-rotation-at-least-32-bytes"
+    assert_401(auth.get("/aaa", access), "invalid_token")
+    assert len(cache_of(app)) == 0
+
+
+def test_the_cache_reads_the_header_the_library_is_configured_for(app_factory, full_checks):
+    app = app_factory(JWT_HEADER_NAME="X-Access-Token")
+    client = app.test_client()
+    token = make_token(app, "access", username="demo")
+    for _ in range(3):
+        assert client.get("/aaa", headers={"X-Access-Token": bearer(token)}).status_code == 200
+    assert full_checks == [token]
+    assert client.get("/aaa", headers={"Authorization": bearer(token)}).status_code == 401
 
 
 @pytest.fixture
