@@ -25,8 +25,8 @@ def init_limiter(app: Flask, limited: Blueprint) -> None:
     one blueprint that has limits.
 
     Flask-Limiter hooks into every request of the app (before, after and
-    teardown), even where no limit applies: about 120 µs per request, a
-    third of what /health costs. Only /auth/login is limited, so its hooks
+    teardown), even where no limit applies: about 120 µs per request,
+    nearly as much as the rest of /health. Only /auth/login is limited, so its hooks
     run for the auth blueprint only, exactly as before there. If you add
     default_limits or application_limits, call limiter.init_app(app) instead.
     """
