@@ -12,7 +12,7 @@ CORS_ORIGINS  ?= http://localhost:$(FRONTEND_PORT),http://127.0.0.1:$(FRONTEND_P
 export BACKEND_PORT FRONTEND_PORT CORS_ORIGINS
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo images serve stack test test-python test-js types test-postgres newman axios bench clean
+.PHONY: help venv run demo images serve stack test test-python test-js types test-postgres newman axios bench clean lint format
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -100,7 +100,36 @@ STACK_PORT ?= 8080
 stack: $(VENV)/.installed ## nginx + 2 app servers + PostgreSQL + Redis on :8080 (STACK_PORT; Ctrl-C stops all)
 	@$(PY) backend/deploy/stack.py --port $(STACK_PORT)
 
-test: test-js types test-python ## run every test (says what it skipped and why)
+test: lint test-js types test-python ## run every test, lint first (says what it skipped and why)
+
+# ruff (pinned in the dev extra) lints and formats the Python; Prettier
+# (pinned in tests/lint/package-lock.json) formats the JavaScript and CSS.
+# Both read their settings from the repository (pyproject.toml,
+# .prettierrc.json), so an editor's format-on-save agrees with CI. Lines stop
+# at 100 characters everywhere.
+PRETTIER       := tests/lint/node_modules/.bin/prettier
+PRETTIER_FILES := "frontend/**/*.{js,css}" "tests/js/**/*.mjs" "bench/*.mjs"
+$(PRETTIER): tests/lint/package.json tests/lint/package-lock.json
+	npm ci --prefix tests/lint --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lint: $(VENV)/.installed ## check formatting and lint rules (ruff, Prettier, line length); make format fixes most
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	@if command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(PRETTIER) && $(PRETTIER) --check --log-level warn $(PRETTIER_FILES); \
+	elif [ -n "$$SILENT_REFRESH_REQUIRE_ALL" ]; then echo "npm is required for Prettier (SILENT_REFRESH_REQUIRE_ALL is set)"; exit 1; \
+	else echo "SKIPPED: Prettier check of frontend/ (no 'npm' on PATH; install Node 20+)"; fi
+	@long=$$(awk 'length > 100 {print FILENAME ":" FNR ": " length " characters"}' \
+		$$(git ls-files 'frontend/*.js' 'frontend/*.css' 'backend/*.py' 'backend/*.template')); \
+	if [ -n "$$long" ]; then echo "Lines over 100 characters (Prettier leaves long strings and comments):"; echo "$$long"; exit 1; fi
+	@echo "lint: clean"
+
+format: $(VENV)/.installed ## format Python (ruff) and JavaScript/CSS (Prettier) in place
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	@$(MAKE) --no-print-directory $(PRETTIER)
+	$(PRETTIER) --write --log-level warn $(PRETTIER_FILES)
 
 # newman (the Postman CLI) runs docs/postman/ in tests/test_newman.py; it is
 # installed from the npm registry into tests/newman/node_modules when npm exists.
@@ -182,5 +211,5 @@ images: $(VENV)/.installed ## regenerate docs/images/ from the real page in Chro
 	@$(PY) tests/make_images.py
 
 clean: ## remove the virtual environment and caches (keeps the instance folder)
-	rm -rf $(VENV) .pytest_cache tests/browser/screenshots tests/newman/node_modules tests/axios/node_modules tests/types/node_modules
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/browser/screenshots tests/newman/node_modules tests/axios/node_modules tests/types/node_modules tests/lint/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

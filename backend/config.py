@@ -19,8 +19,16 @@ DEFAULT_CORS_ORIGINS = "http://localhost:8000,http://127.0.0.1:8000"
 MIN_SECRET_BYTES = 32  # HS256 wants a key at least as long as its 256-bit hash
 MIN_DISTINCT_SECRET_CHARS = 8  # even a hex key of 32 bytes has about 16
 # Storage schemes of the `limits` library that a deployment would use.
-STORAGE_SCHEMES = {"memory", "redis", "rediss", "redis+sentinel", "redis+cluster", "memcached",
-                   "mongodb", "mongodb+srv"}
+STORAGE_SCHEMES = {
+    "memory",
+    "redis",
+    "rediss",
+    "redis+sentinel",
+    "redis+cluster",
+    "memcached",
+    "mongodb",
+    "mongodb+srv",
+}
 
 
 class ConfigError(RuntimeError):
@@ -87,7 +95,9 @@ def env_origins(name: str, default: str) -> list[str]:
     for origin in origins:
         parts = urlsplit(origin)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
-            raise ConfigError(f"{name}: {origin!r} is not an origin such as https://app.example.com")
+            raise ConfigError(
+                f"{name}: {origin!r} is not an origin such as https://app.example.com"
+            )
     return origins
 
 
@@ -96,7 +106,9 @@ def env_storage_uri(name: str, default: str) -> str:
     raw = os.environ.get(name, "").strip() or default
     scheme = raw.split("://", 1)[0] if "://" in raw else ""
     if scheme not in STORAGE_SCHEMES:
-        raise ConfigError(f"{name} must be one of {', '.join(sorted(STORAGE_SCHEMES))}://..., got {raw!r}")
+        raise ConfigError(
+            f"{name} must be one of {', '.join(sorted(STORAGE_SCHEMES))}://..., got {raw!r}"
+        )
     return raw
 
 
@@ -117,7 +129,9 @@ def env_database_url(name: str, default: str) -> str:
     try:
         make_url(raw)
     except ArgumentError:
-        raise ConfigError(f"{name} is not an SQLAlchemy URL such as postgresql+psycopg://user:pw@host/db") from None
+        raise ConfigError(
+            f"{name} is not an SQLAlchemy URL such as postgresql+psycopg://user:pw@host/db"
+        ) from None
     return raw
 
 
@@ -141,7 +155,9 @@ def env_path_prefix(name: str) -> str:
     trailing one, plain path characters only (it becomes a cookie's Path)."""
     raw = os.environ.get(name, "").strip()
     if raw and not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", raw):
-        raise ConfigError(f"{name} must be empty or a path such as /api (no trailing slash), got {raw!r}")
+        raise ConfigError(
+            f"{name} must be empty or a path such as /api (no trailing slash), got {raw!r}"
+        )
     return raw
 
 
@@ -225,7 +241,9 @@ def load_config(instance_path: str) -> dict:
         "JWT_ALGORITHM": "HS256",
         "JWT_DECODE_ALGORITHMS": ["HS256"],  # never "none", never RS256 confusion
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=env_int("ACCESS_TOKEN_TTL", 900, minimum=1)),
-        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(seconds=env_int("REFRESH_TOKEN_TTL", 604800, minimum=1)),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(
+            seconds=env_int("REFRESH_TOKEN_TTL", 604800, minimum=1)
+        ),
         # Access tokens travel in the Authorization header, refresh tokens in
         # a cookie; each route says which one it accepts.
         "JWT_TOKEN_LOCATION": ["headers", "cookies"],

@@ -74,9 +74,14 @@ def limiter_store_down(error: StorageError):
     """The failed-login counter's shared store (Redis) cannot be reached.
     Fail closed: without a counter, password guessing would be unthrottled.
     Only login counts, so refresh and the guarded routes keep working."""
-    current_app.logger.error("rate-limit store unreachable: %s", error.storage_error.__class__.__name__)
-    response = error_response(503, "rate_limit_unavailable",
-                              "Logging in is unavailable for a moment; please try again shortly.")
+    current_app.logger.error(
+        "rate-limit store unreachable: %s", error.storage_error.__class__.__name__
+    )
+    response = error_response(
+        503,
+        "rate_limit_unavailable",
+        "Logging in is unavailable for a moment; please try again shortly.",
+    )
     response.headers["Retry-After"] = "30"
     return response
 

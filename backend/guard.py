@@ -91,6 +91,7 @@ def access_token_required(view):
     Authorization header; get_jwt() then returns its claims, as with
     @jwt_required. Every failure raises the library's own exception, which
     errors.py turns into a 401 (missing_token, token_expired, invalid_token)."""
+
     @wraps(view)
     def guarded_view(*args, **kwargs):
         verify_access_token()
@@ -119,7 +120,9 @@ def verify_access_token() -> None:
     verified = verify_jwt_in_request(locations=["headers"])  # the full check
     if verified and presented and cache.max_size > 0:
         header, claims = verified
-        cache.put(presented, VerifiedToken(dict(header), dict(claims), signing_key(app, header, claims)))
+        cache.put(
+            presented, VerifiedToken(dict(header), dict(claims), signing_key(app, header, claims))
+        )
 
 
 def signing_key(app: Flask, header: dict, claims: dict) -> object:
@@ -132,12 +135,18 @@ def signing_key(app: Flask, header: dict, claims: dict) -> object:
     manager = app.extensions["flask-jwt-extended"]
     if manager._decode_key_callback is default_decode_key_callback:
         settings = app.config
-        return (settings["JWT_ALGORITHM"], settings["JWT_PUBLIC_KEY"],
-                settings["JWT_SECRET_KEY"], settings.get("SECRET_KEY"))
+        return (
+            settings["JWT_ALGORITHM"],
+            settings["JWT_PUBLIC_KEY"],
+            settings["JWT_SECRET_KEY"],
+            settings.get("SECRET_KEY"),
+        )
     return manager._decode_key_callback(header, claims)
 
 
-def serve_from_cache(app: Flask, cache: VerifiedTokenCache, presented: str, entry: VerifiedToken) -> bool:
+def serve_from_cache(
+    app: Flask, cache: VerifiedTokenCache, presented: str, entry: VerifiedToken
+) -> bool:
     """Finish the check for a token the library verified earlier. Returns
     False when the entry is stale: the caller then runs the full check."""
     header, claims = entry.header, entry.claims

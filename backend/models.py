@@ -1,6 +1,6 @@
 """Database tables: users, and one row per refresh token ever issued."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from werkzeug.security import generate_password_hash
 
@@ -9,7 +9,7 @@ from .extensions import db
 
 def utcnow() -> datetime:
     """Naive UTC "now": stored the same way by SQLite and PostgreSQL."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class User(db.Model):

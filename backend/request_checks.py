@@ -34,7 +34,9 @@ def read_credentials() -> tuple[str, str]:
     """Return (username, password) from a JSON body, or raise a 400."""
     body = json_body()
     if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", 'Send a JSON object: {"username": "...", "password": "..."}.')
+        raise ApiError(
+            400, "bad_request", 'Send a JSON object: {"username": "...", "password": "..."}.'
+        )
     fields = []
     for name in ("username", "password"):
         value = body.get(name)
@@ -43,7 +45,9 @@ def read_credentials() -> tuple[str, str]:
         # NUL and lone surrogates cannot be stored or hashed: say so now
         # instead of failing deep inside the database driver.
         if "\x00" in value or not _encodes(value):
-            raise ApiError(400, "bad_request", f"'{name}' contains characters that are not allowed.")
+            raise ApiError(
+                400, "bad_request", f"'{name}' contains characters that are not allowed."
+            )
         fields.append(value)
     return fields[0], fields[1]
 

@@ -11,7 +11,7 @@ Vocabulary:
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, jsonify
 from flask_jwt_extended import create_access_token, create_refresh_token
@@ -32,7 +32,9 @@ class IssuedTokens:
     refresh_csrf: str  # the refresh token's `csrf` claim, for the readable cookie
 
 
-def issue_tokens(user: User, family: str | None = None, auth_time: int | None = None) -> IssuedTokens:
+def issue_tokens(
+    user: User, family: str | None = None, auth_time: int | None = None
+) -> IssuedTokens:
     """Create an access token and a refresh token, and record the latter.
 
     `family` and `auth_time` (when the user typed the password) are new on
@@ -42,13 +44,15 @@ def issue_tokens(user: User, family: str | None = None, auth_time: int | None = 
     """
     config = current_app.config
     # Whole seconds: that is what a JWT's `exp` holds, and what we report.
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     family = family or str(uuid.uuid4())
     auth_time = auth_time or int(now.timestamp())
-    session_ends = datetime.fromtimestamp(auth_time, timezone.utc) + config["SESSION_MAX_AGE"]
+    session_ends = datetime.fromtimestamp(auth_time, UTC) + config["SESSION_MAX_AGE"]
     refresh_expires = min(now + config["JWT_REFRESH_TOKEN_EXPIRES"], session_ends)
     if refresh_expires <= now:
-        raise ApiError(401, "token_expired", "The session has reached its maximum age; log in again.")
+        raise ApiError(
+            401, "token_expired", "The session has reached its maximum age; log in again."
+        )
     access_expires = now + config["JWT_ACCESS_TOKEN_EXPIRES"]
 
     # We choose `jti`, `csrf` and `exp` ourselves (additional claims override the
@@ -157,22 +161,31 @@ def spend_refresh_token(jti: str, user_id: int, family: str) -> None:
     # undone together with the failed request.
     db.session.commit()
     raise ApiError(
-        401, "token_reused", "This refresh token was already used; the session has been ended for safety."
+        401,
+        "token_reused",
+        "This refresh token was already used; the session has been ended for safety.",
     )
 
 
 def within_reuse_grace(row: RefreshToken) -> bool:
     """True when `row` was spent less than REFRESH_REUSE_GRACE_S ago (0 = never)."""
     grace = current_app.config["REFRESH_REUSE_GRACE_S"]
-    return grace > 0 and row.spent_at is not None and utcnow() - row.spent_at <= timedelta(seconds=grace)
+    return (
+        grace > 0
+        and row.spent_at is not None
+        and utcnow() - row.spent_at <= timedelta(seconds=grace)
+    )
 
 
 def supersede_live_tokens(family: str) -> int:
     """Spend the family's live tokens (the grace window's re-issue). Caller commits."""
     return db.session.execute(
         update(RefreshToken)
-        .where(RefreshToken.family == family, RefreshToken.spent_at.is_(None),
-               RefreshToken.revoked_at.is_(None))
+        .where(
+            RefreshToken.family == family,
+            RefreshToken.spent_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+        )
         .values(spent_at=utcnow())
     ).rowcount
 
@@ -201,7 +214,7 @@ def token_response_body(tokens: IssuedTokens) -> dict:
     # The real remaining life: `exp` holds whole seconds, so a token made at
     # 12:00:00.900 with a 900 s lifetime has 899.1 s left, and we say 899.
     # Reporting the full 900 would make a client refresh too late.
-    remaining = (expires_at - datetime.now(timezone.utc)).total_seconds()
+    remaining = (expires_at - datetime.now(UTC)).total_seconds()
     return {
         "access_token": tokens.access_token,
         "token_type": "Bearer",
@@ -219,17 +232,27 @@ def token_response(tokens: IssuedTokens):
     config = current_app.config
     response = jsonify(token_response_body(tokens))
     # The cookies live exactly as long as the token inside them.
-    max_age = tokens.refresh_token_expires_at - datetime.now(timezone.utc)
+    max_age = tokens.refresh_token_expires_at - datetime.now(UTC)
     attributes = {
         "max_age": max(int(max_age.total_seconds()), 1),
         "secure": config["JWT_COOKIE_SECURE"],
         "domain": config["JWT_COOKIE_DOMAIN"],
         "samesite": config["JWT_COOKIE_SAMESITE"],
     }
-    response.set_cookie(config["JWT_REFRESH_COOKIE_NAME"], tokens.refresh_token, httponly=True,
-                        path=config["JWT_REFRESH_COOKIE_PATH"], **attributes)
-    response.set_cookie(config["JWT_REFRESH_CSRF_COOKIE_NAME"], tokens.refresh_csrf, httponly=False,
-                        path=config["JWT_REFRESH_CSRF_COOKIE_PATH"], **attributes)
+    response.set_cookie(
+        config["JWT_REFRESH_COOKIE_NAME"],
+        tokens.refresh_token,
+        httponly=True,
+        path=config["JWT_REFRESH_COOKIE_PATH"],
+        **attributes,
+    )
+    response.set_cookie(
+        config["JWT_REFRESH_CSRF_COOKIE_NAME"],
+        tokens.refresh_csrf,
+        httponly=False,
+        path=config["JWT_REFRESH_CSRF_COOKIE_PATH"],
+        **attributes,
+    )
     return response
 
 

@@ -42,7 +42,12 @@ function createFakeNetwork() {
   const tokenResponse = () => {
     const token = `access-${++seq}`;
     valid.add(token);
-    return json(200, { access_token: token, token_type: 'Bearer', expires_in: 900, user: { id: 1, username: 'demo' } });
+    return json(200, {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: 900,
+      user: { id: 1, username: 'demo' },
+    });
   };
   network.fetch = (url, init = {}) => {
     const path = new URL(url).pathname;
@@ -97,7 +102,9 @@ async function runBurst(n) {
   let first401 = Infinity;
   let lastDone = 0;
   let done = 0;
-  client.on('unauthorized', (event) => { first401 = Math.min(first401, event.time); });
+  client.on('unauthorized', (event) => {
+    first401 = Math.min(first401, event.time);
+  });
   client.on('done', (event) => {
     lastDone = Math.max(lastDone, event.time);
     done += 1;
@@ -124,8 +131,18 @@ function median(values) {
 
 for (const n of SIZES) await Promise.all([runBurst(n), runPlain(n)]); // warm-up: let the JIT compile the hot paths first
 const roundTrip = await measureRoundTrip();
-console.log(`fake network: ${RTT_MS} ms per round trip (measured through the client: ${roundTrip.toFixed(2)} ms); median of ${RUNS} runs\n`);
-const rows = [['N', 'refresh calls', 'first 401 → last response (ms)', 'ratio to one round trip', 'same N, no 401 (ms)']];
+console.log(
+  `fake network: ${RTT_MS} ms per round trip (measured through the client: ${roundTrip.toFixed(2)} ms); median of ${RUNS} runs\n`,
+);
+const rows = [
+  [
+    'N',
+    'refresh calls',
+    'first 401 → last response (ms)',
+    'ratio to one round trip',
+    'same N, no 401 (ms)',
+  ],
+];
 let ok = true;
 for (const n of SIZES) {
   const runs = [];
@@ -135,7 +152,13 @@ for (const n of SIZES) {
   const elapsed = median(runs.map((r) => r.elapsed));
   const plain = [];
   for (let run = 0; run < RUNS; run += 1) plain.push(await runPlain(n));
-  rows.push([String(n), String(refreshCalls), elapsed.toFixed(2), (elapsed / roundTrip).toFixed(2), median(plain).toFixed(2)]);
+  rows.push([
+    String(n),
+    String(refreshCalls),
+    elapsed.toFixed(2),
+    (elapsed / roundTrip).toFixed(2),
+    median(plain).toFixed(2),
+  ]);
 }
 const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
 for (const [i, row] of rows.entries()) {

@@ -59,8 +59,9 @@ def percentile(ordered: list[float], pct: float) -> float:
 # --- the Python generator -----------------------------------------------------
 
 
-def build_request(port: int, method: str, path: str, headers: dict | None = None,
-                  body: dict | None = None) -> bytes:
+def build_request(
+    port: int, method: str, path: str, headers: dict | None = None, body: dict | None = None
+) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: close"]
     data = b""
     if body is not None:
@@ -77,8 +78,14 @@ async def exchange(port: int, raw: bytes) -> tuple[int, list[tuple[str, str]], b
         writer.write(raw)
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
         status_line, *header_lines = head.split("\r\n")
-        headers = [tuple(part.strip() for part in line.split(":", 1)) for line in header_lines if ":" in line]
-        length = next((int(value) for name, value in headers if name.lower() == "content-length"), None)
+        headers = [
+            tuple(part.strip() for part in line.split(":", 1))
+            for line in header_lines
+            if ":" in line
+        ]
+        length = next(
+            (int(value) for name, value in headers if name.lower() == "content-length"), None
+        )
         body = await (reader.readexactly(length) if length is not None else reader.read())
         return int(status_line.split()[1]), headers, body
     finally:
@@ -100,16 +107,27 @@ class RefreshingUser:
                 self.cookies[cookie_name] = cookie_value
 
     async def login(self) -> None:
-        status, headers, body = await exchange(self.port, build_request(
-            self.port, "POST", "/auth/login", body={"username": self.username, "password": self.password}))
+        status, headers, body = await exchange(
+            self.port,
+            build_request(
+                self.port,
+                "POST",
+                "/auth/login",
+                body={"username": self.username, "password": self.password},
+            ),
+        )
         if status != 200:
             raise RuntimeError(f"bench login failed: {status} {body[:200]!r}")
         self.keep_cookies(headers)
 
     def refresh_request(self) -> bytes:
         cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        return build_request(self.port, "POST", "/auth/refresh",
-                             headers={"Cookie": cookie, "X-CSRF-TOKEN": self.cookies["csrf_refresh_token"]})
+        return build_request(
+            self.port,
+            "POST",
+            "/auth/refresh",
+            headers={"Cookie": cookie, "X-CSRF-TOKEN": self.cookies["csrf_refresh_token"]},
+        )
 
 
 class PythonLoad:
@@ -120,18 +138,30 @@ class PythonLoad:
     With refresh_as=(user, password), every virtual user logs in once (not
     measured), then refreshes in a loop, carrying its own rotating cookie."""
 
-    def __init__(self, scenario: str, port: int, *, concurrency: int, path: str = "/health",
-                 method: str = "GET", headers: dict | None = None, body: dict | None = None,
-                 refresh_as: tuple[str, str] | None = None):
+    def __init__(
+        self,
+        scenario: str,
+        port: int,
+        *,
+        concurrency: int,
+        path: str = "/health",
+        method: str = "GET",
+        headers: dict | None = None,
+        body: dict | None = None,
+        refresh_as: tuple[str, str] | None = None,
+    ):
         self.port, self.concurrency = port, concurrency
         self.result = Result(scenario, "python")
         self.raw = build_request(port, method, path, headers, body)
-        self.users = [RefreshingUser(port, *refresh_as) for _ in range(concurrency)] if refresh_as else None
+        self.users = (
+            [RefreshingUser(port, *refresh_as) for _ in range(concurrency)] if refresh_as else None
+        )
 
     def setup(self) -> None:
         async def log_in_all() -> None:
             for user in self.users or []:  # one at a time: logins are slow on purpose
                 await user.login()
+
         asyncio.run(log_in_all())
 
     def run_slice(self, duration: float, max_requests: int) -> None:
@@ -154,8 +184,10 @@ class PythonLoad:
                 raw = user.refresh_request() if user else self.raw
                 begun = time.perf_counter()
                 try:
-                    status, headers, _ = await asyncio.wait_for(exchange(self.port, raw), REQUEST_TIMEOUT)
-                except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError):
+                    status, headers, _ = await asyncio.wait_for(
+                        exchange(self.port, raw), REQUEST_TIMEOUT
+                    )
+                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
                     status, headers = 0, []
                 result.latencies.append(time.perf_counter() - begun)
                 result.statuses[status] += 1
@@ -187,9 +219,21 @@ class WrkLoad:
     into one Result. wrk reports percentiles per run, so p50 and p99 here
     are the medians of the slices' own p50 and p99."""
 
-    def __init__(self, scenario: str, port: int, *, concurrency: int, path: str = "/health",
-                 headers: dict | None = None):
-        self.port, self.concurrency, self.path, self.headers = port, concurrency, path, headers or {}
+    def __init__(
+        self,
+        scenario: str,
+        port: int,
+        *,
+        concurrency: int,
+        path: str = "/health",
+        headers: dict | None = None,
+    ):
+        self.port, self.concurrency, self.path, self.headers = (
+            port,
+            concurrency,
+            path,
+            headers or {},
+        )
         self.result = Result(scenario, "wrk")
         self._p50s: list[float] = []
         self._p99s: list[float] = []
@@ -199,14 +243,26 @@ class WrkLoad:
 
     def run_slice(self, duration: float, max_requests: int) -> None:
         per_thread = max(1, math.ceil(max_requests / WRK_THREADS))
-        command = ["wrk", "-t", str(WRK_THREADS), "-c", str(self.concurrency),
-                   "-d", f"{max(1, round(duration))}s", "--timeout", f"{int(REQUEST_TIMEOUT)}s",
-                   "--latency", "-s", str(WRK_SCRIPT)]
+        command = [
+            "wrk",
+            "-t",
+            str(WRK_THREADS),
+            "-c",
+            str(self.concurrency),
+            "-d",
+            f"{max(1, round(duration))}s",
+            "--timeout",
+            f"{int(REQUEST_TIMEOUT)}s",
+            "--latency",
+            "-s",
+            str(WRK_SCRIPT),
+        ]
         for name, value in self.headers.items():
             command += ["-H", f"{name}: {value}"]
         command += [f"http://{HOST}:{self.port}{self.path}", "--", str(per_thread)]
-        output = subprocess.run(command, capture_output=True, text=True, check=True,
-                                timeout=duration + 30).stdout
+        output = subprocess.run(
+            command, capture_output=True, text=True, check=True, timeout=duration + 30
+        ).stdout
         one = parse_wrk(self.result.scenario, output)
         self.result.requests += one.requests
         self.result.elapsed += one.elapsed
@@ -232,7 +288,9 @@ def parse_wrk(scenario: str, output: str) -> Result:
         if found:
             setattr(result, attr, float(found.group(1)) * UNITS[found.group(2)])
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     result.errors = int(errors.group(1)) if errors else 0
     # A read error on a `Connection: close` answer is wrk noticing the close,
     # not a failed request; connect errors and timeouts are real failures.

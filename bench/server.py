@@ -70,11 +70,22 @@ def postgres_url() -> tuple[str | None, str]:
     if os.environ.get("BENCH_START_POSTGRES", "1") == "0":
         return None, "no TEST_DATABASE_URL, and BENCH_START_POSTGRES=0"
     if not glob.glob("/usr/lib/postgresql/*/bin/postgres"):
-        return None, "no TEST_DATABASE_URL, and Debian's PostgreSQL is not installed (apt-get install postgresql)"
+        return (
+            None,
+            "no TEST_DATABASE_URL, and Debian's PostgreSQL is not installed (apt-get install postgresql)",
+        )
     if os.geteuid() != 0:
-        return None, "no TEST_DATABASE_URL, and starting the local cluster needs root (sudo .ci/postgres.sh)"
-    started = subprocess.run(["bash", str(ROOT / ".ci/postgres.sh")], capture_output=True, text=True,
-                             env={**os.environ, "PGTEST_DB": "silent_refresh_bench"}, timeout=300)
+        return (
+            None,
+            "no TEST_DATABASE_URL, and starting the local cluster needs root (sudo .ci/postgres.sh)",
+        )
+    started = subprocess.run(
+        ["bash", str(ROOT / ".ci/postgres.sh")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PGTEST_DB": "silent_refresh_bench"},
+        timeout=300,
+    )
     found = re.search(r"TEST_DATABASE_URL='([^']+)'", started.stdout)
     if started.returncode != 0 or not found:
         return None, ".ci/postgres.sh failed: " + started.stderr.strip()[-300:]
@@ -86,8 +97,11 @@ def in_own_schema(url: str) -> str:
     never touches tables it did not create."""
     from sqlalchemy.engine import make_url
 
-    return make_url(url).update_query_dict({"options": f"-csearch_path={SCHEMA}"}).render_as_string(
-        hide_password=False)
+    return (
+        make_url(url)
+        .update_query_dict({"options": f"-csearch_path={SCHEMA}"})
+        .render_as_string(hide_password=False)
+    )
 
 
 def postgres_schema(url: str, create: bool) -> str:
@@ -119,9 +133,20 @@ class Gunicorn:
             self.port = probe.getsockname()[1]
         self.log_path = log_path
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "backend/gunicorn.conf.py", "--workers", str(workers),
-             "--bind", f"{HOST}:{self.port}", "backend:create_app()"],
-            cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+            [
+                str(BIN / "gunicorn"),
+                "-c",
+                "backend/gunicorn.conf.py",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"{HOST}:{self.port}",
+                "backend:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_path.open("w"),
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while True:
@@ -163,9 +188,11 @@ class Gunicorn:
 
 def login(port: int, password: str) -> str:
     request = urllib.request.Request(
-        f"http://{HOST}:{port}/auth/login", method="POST",
+        f"http://{HOST}:{port}/auth/login",
+        method="POST",
         data=json.dumps({"username": USERNAME, "password": password}).encode(),
-        headers={"Content-Type": "application/json"})
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)["access_token"]
 
@@ -199,12 +226,25 @@ def run_interleaved(server: Gunicorn, loads: list, args) -> list[Result]:
 def server_env(url: str) -> tuple[dict, str]:
     """The environment `make serve` would get, and the bench user's password."""
     password = secrets.token_urlsafe(16)
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("REQUEST_LOG", "TRUSTED_PROXY_COUNT", "REFRESH_DELAY_MS", "LOGIN_RATE_LIMIT")}
-    env.update(APP_ENV="production", JWT_SECRET_KEY=secrets.token_hex(32), DATABASE_URL=url,
-               REQUEST_LOG="false", ACCESS_TOKEN_TTL="900")
-    subprocess.run([str(BIN / "flask"), "--app", "backend", "create-user", USERNAME, "--password", password],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("REQUEST_LOG", "TRUSTED_PROXY_COUNT", "REFRESH_DELAY_MS", "LOGIN_RATE_LIMIT")
+    }
+    env.update(
+        APP_ENV="production",
+        JWT_SECRET_KEY=secrets.token_hex(32),
+        DATABASE_URL=url,
+        REQUEST_LOG="false",
+        ACCESS_TOKEN_TTL="900",
+    )
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "backend", "create-user", USERNAME, "--password", password],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     return env, password
 
 
@@ -228,11 +268,16 @@ def guarded_ratio(args, workdir: Path) -> dict:
     try:
         bearer = {"Authorization": f"Bearer {login(server.port, password)}"}
         if args.wrk:
-            make, generator = loadgen.WrkLoad, f"wrk -t{loadgen.WRK_THREADS} -c{args.ratio_connections}"
+            make, generator = (
+                loadgen.WrkLoad,
+                f"wrk -t{loadgen.WRK_THREADS} -c{args.ratio_connections}",
+            )
         else:
             make, generator = loadgen.PythonLoad, f"python, {args.ratio_connections} users"
         health = make("/health", server.port, path="/health", concurrency=args.ratio_connections)
-        aaa = make("/aaa", server.port, path="/aaa", headers=bearer, concurrency=args.ratio_connections)
+        aaa = make(
+            "/aaa", server.port, path="/aaa", headers=bearer, concurrency=args.ratio_connections
+        )
         for load in (health, aaa):  # warm-up, unmeasured
             load.setup()
             slice_rps(load, 1.0)
@@ -245,16 +290,31 @@ def guarded_ratio(args, workdir: Path) -> dict:
                 before = server.cpu_seconds()
                 measured[id(load)] = slice_rps(load, 1.0)
                 after = server.cpu_seconds()
-                cpu[id(load)] = None if None in (before, after, cpu[id(load)]) else cpu[id(load)] + after - before
+                cpu[id(load)] = (
+                    None
+                    if None in (before, after, cpu[id(load)])
+                    else cpu[id(load)] + after - before
+                )
             health_rps.append(measured[id(health)])
             aaa_rps.append(measured[id(aaa)])
             ratios.append(measured[id(aaa)] / measured[id(health)])
         # Worker CPU per request hardly depends on what else the machine runs.
-        cpu_ms = {key: None if used is None else used / max(load.result.requests, 1) * 1000
-                  for key, used, load in ((id(health), cpu[id(health)], health), (id(aaa), cpu[id(aaa)], aaa))}
-        return {"generator": generator, "health": health_rps, "aaa": aaa_rps, "ratios": ratios,
-                "health_cpu_ms": cpu_ms[id(health)], "aaa_cpu_ms": cpu_ms[id(aaa)],
-                "errors": health.result.errors + aaa.result.errors}
+        cpu_ms = {
+            key: None if used is None else used / max(load.result.requests, 1) * 1000
+            for key, used, load in (
+                (id(health), cpu[id(health)], health),
+                (id(aaa), cpu[id(aaa)], aaa),
+            )
+        }
+        return {
+            "generator": generator,
+            "health": health_rps,
+            "aaa": aaa_rps,
+            "ratios": ratios,
+            "health_cpu_ms": cpu_ms[id(health)],
+            "aaa_cpu_ms": cpu_ms[id(aaa)],
+            "errors": health.result.errors + aaa.result.errors,
+        }
     finally:
         server.stop()
 
@@ -263,17 +323,23 @@ def print_guarded_ratio(figures: dict, workers: int) -> None:
     ratios = sorted(figures["ratios"])
     quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
     print()
-    print(f"Guarded ÷ unguarded throughput, /aaa ÷ /health: gunicorn -w {workers}, SQLite,"
-          f" {figures['generator']}, {len(ratios)} pairs of 1 s slices taking turns (target >= 0.9):")
+    print(
+        f"Guarded ÷ unguarded throughput, /aaa ÷ /health: gunicorn -w {workers}, SQLite,"
+        f" {figures['generator']}, {len(ratios)} pairs of 1 s slices taking turns (target >= 0.9):"
+    )
     print()
     health_cpu, aaa_cpu = figures["health_cpu_ms"], figures["aaa_cpu_ms"]
-    print("| /health req/s (median) | /aaa req/s (median) | /aaa ÷ /health median | spread (min–max) "
-          "| middle half (quartiles) | worker CPU ms/req /health, /aaa | CPU ratio /health ÷ /aaa | errors |")
+    print(
+        "| /health req/s (median) | /aaa req/s (median) | /aaa ÷ /health median | spread (min–max) "
+        "| middle half (quartiles) | worker CPU ms/req /health, /aaa | CPU ratio /health ÷ /aaa | errors |"
+    )
     print("|---:|---:|---:|---|---|---|---:|---:|")
-    print(f"| {statistics.median(figures['health']):,.0f} | {statistics.median(figures['aaa']):,.0f} "
-          f"| **{statistics.median(ratios):.2f}** | {ratios[0]:.2f}–{ratios[-1]:.2f} "
-          f"| {quartiles[0]:.2f}–{quartiles[2]:.2f} | {fmt(health_cpu, 2)}, {fmt(aaa_cpu, 2)} "
-          f"| {fmt(health_cpu / aaa_cpu if health_cpu and aaa_cpu else None, 2)} | {figures['errors']} |")
+    print(
+        f"| {statistics.median(figures['health']):,.0f} | {statistics.median(figures['aaa']):,.0f} "
+        f"| **{statistics.median(ratios):.2f}** | {ratios[0]:.2f}–{ratios[-1]:.2f} "
+        f"| {quartiles[0]:.2f}–{quartiles[2]:.2f} | {fmt(health_cpu, 2)}, {fmt(aaa_cpu, 2)} "
+        f"| {fmt(health_cpu / aaa_cpu if health_cpu and aaa_cpu else None, 2)} | {figures['errors']} |"
+    )
 
 
 def bench_database(name: str, url: str, args, workdir: Path) -> list[Result]:
@@ -284,24 +350,42 @@ def bench_database(name: str, url: str, args, workdir: Path) -> list[Result]:
         bearer = {"Authorization": f"Bearer {login(port, password)}"}
         users = dict(concurrency=args.concurrency)
         # Warm every worker up (imports, first database connection), unmeasured.
-        warm = [loadgen.PythonLoad("warm-up", port, path="/aaa", headers=bearer, **users),
-                loadgen.PythonLoad("warm-up", port, refresh_as=(USERNAME, password), **users)]
+        warm = [
+            loadgen.PythonLoad("warm-up", port, path="/aaa", headers=bearer, **users),
+            loadgen.PythonLoad("warm-up", port, refresh_as=(USERNAME, password), **users),
+        ]
         for load in warm:
             load.setup()
             load.run_slice(1.0, 5000)
 
-        results = run_interleaved(server, [
-            loadgen.PythonLoad("(a) /health", port, path="/health", **users),
-            loadgen.PythonLoad("(b) /aaa", port, path="/aaa", headers=bearer, **users),
-            loadgen.PythonLoad("(c) /auth/refresh", port, refresh_as=(USERNAME, password), **users),
-            loadgen.PythonLoad("(d) /auth/login", port, method="POST", path="/auth/login",
-                               body={"username": USERNAME, "password": password}, **users),
-        ], args)
+        results = run_interleaved(
+            server,
+            [
+                loadgen.PythonLoad("(a) /health", port, path="/health", **users),
+                loadgen.PythonLoad("(b) /aaa", port, path="/aaa", headers=bearer, **users),
+                loadgen.PythonLoad(
+                    "(c) /auth/refresh", port, refresh_as=(USERNAME, password), **users
+                ),
+                loadgen.PythonLoad(
+                    "(d) /auth/login",
+                    port,
+                    method="POST",
+                    path="/auth/login",
+                    body={"username": USERNAME, "password": password},
+                    **users,
+                ),
+            ],
+            args,
+        )
         if args.wrk:
-            results[1:1] = run_interleaved(server, [
-                loadgen.WrkLoad("(a) /health", port, path="/health", **users),
-                loadgen.WrkLoad("(b) /aaa", port, path="/aaa", headers=bearer, **users),
-            ], args)
+            results[1:1] = run_interleaved(
+                server,
+                [
+                    loadgen.WrkLoad("(a) /health", port, path="/health", **users),
+                    loadgen.WrkLoad("(b) /aaa", port, path="/aaa", headers=bearer, **users),
+                ],
+                args,
+            )
         return sorted(results, key=lambda r: (r.scenario, r.generator != "python"))
     finally:
         server.stop()
@@ -367,48 +451,74 @@ def ratio(numerator: Result | None, denominator: Result | None) -> float | None:
 
 def report(all_results: dict[str, list[Result]], costs: dict) -> int:
     print()
-    print("| database | scenario | generator | requests | req/s | p50 ms | p99 ms | worker CPU ms/req | errors |")
+    print(
+        "| database | scenario | generator | requests | req/s | p50 ms | p99 ms | worker CPU ms/req | errors |"
+    )
     print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     for database, results in all_results.items():
         for r in results:
-            print(f"| {database} | {r.scenario} | {r.generator} | {r.requests:,} | {fmt(r.rps)} | "
-                  f"{fmt(r.p50_ms, 2)} | {fmt(r.p99_ms, 2)} | {fmt(r.server_cpu_ms, 2)} | {r.errors} |")
+            print(
+                f"| {database} | {r.scenario} | {r.generator} | {r.requests:,} | {fmt(r.rps)} | "
+                f"{fmt(r.p50_ms, 2)} | {fmt(r.p99_ms, 2)} | {fmt(r.server_cpu_ms, 2)} | {r.errors} |"
+            )
     print()
     print("Ratios, each from this run (same server, same generator):")
     print()
-    print("| database | guarded/unguarded req/s | guarded/unguarded worker CPU | refresh/unguarded req/s "
-          "| login/unguarded req/s |")
+    print(
+        "| database | guarded/unguarded req/s | guarded/unguarded worker CPU | refresh/unguarded req/s "
+        "| login/unguarded req/s |"
+    )
     print("|---|---|---:|---:|---:|")
     failures = 0
     for database, results in all_results.items():
         pick = {(r.scenario[:3], r.generator): r for r in results}
         health, aaa = pick.get(("(a)", "python")), pick.get(("(b)", "python"))
-        guarded = [f"{fmt(ratio(pick.get(('(b)', g)), pick.get(('(a)', g))), 2)} ({g})"
-                   for g in ("wrk", "python") if ("(a)", g) in pick]
-        cpu = (aaa.server_cpu_ms / health.server_cpu_ms
-               if health and aaa and health.server_cpu_ms and aaa.server_cpu_ms else None)
-        print(f"| {database} | {', '.join(guarded)} | {fmt(cpu, 2)} | "
-              f"{fmt(ratio(pick.get(('(c)', 'python')), health), 2)} (python) | "
-              f"{fmt(ratio(pick.get(('(d)', 'python')), health), 3)} (python) |")
+        guarded = [
+            f"{fmt(ratio(pick.get(('(b)', g)), pick.get(('(a)', g))), 2)} ({g})"
+            for g in ("wrk", "python")
+            if ("(a)", g) in pick
+        ]
+        cpu = (
+            aaa.server_cpu_ms / health.server_cpu_ms
+            if health and aaa and health.server_cpu_ms and aaa.server_cpu_ms
+            else None
+        )
+        print(
+            f"| {database} | {', '.join(guarded)} | {fmt(cpu, 2)} | "
+            f"{fmt(ratio(pick.get(('(c)', 'python')), health), 2)} (python) | "
+            f"{fmt(ratio(pick.get(('(d)', 'python')), health), 3)} (python) |"
+        )
         failures += sum(r.errors for r in results)
     print()
     cores = os.cpu_count() or 1
-    cached = (f" A token already seen is answered from the guard's cache of verified tokens"
-              f" (backend/guard.py) for {costs['cached_us']:.0f} us." if costs.get("cached_us") is not None else "")
-    print(f"- guarded/unguarded, target >= 0.9: /aaa makes no database query (so SQLite and PostgreSQL"
-          f" do not matter), but verifying an access token in full costs CPU: {costs['token_us']:.0f} us"
-          f" in-process here (PyJWT {version('pyjwt')}, flask-jwt-extended"
-          f" {version('flask-jwt-extended')}, which decodes each token twice).{cached} Every virtual"
-          " user here sends the same token, as a browser does for 15 minutes.")
-    print("- refresh/unguarded: a refresh verifies the cookie's JWT and CSRF value, spends one row"
-          " (conditional UPDATE), inserts the next one and commits: one write transaction per request.")
-    print(f"- login/unguarded: one password check ({costs['hash_method']}) costs {costs['hash_ms']:.0f} ms"
-          f" of CPU, on purpose (it makes guessing passwords slow): {cores} cores allow at most"
-          f" ~{cores * 1000 / costs['hash_ms']:.0f} logins/s, whatever the database. Access-token checks"
-          " and refreshes never hash a password.")
-    print("- The python generator shares the CPU with the server; wrk (when installed) needs far less,"
-          " so its throughput figures are closer to the server's own limit. The worker-CPU column does"
-          " not depend on the generator.")
+    cached = (
+        f" A token already seen is answered from the guard's cache of verified tokens"
+        f" (backend/guard.py) for {costs['cached_us']:.0f} us."
+        if costs.get("cached_us") is not None
+        else ""
+    )
+    print(
+        f"- guarded/unguarded, target >= 0.9: /aaa makes no database query (so SQLite and PostgreSQL"
+        f" do not matter), but verifying an access token in full costs CPU: {costs['token_us']:.0f} us"
+        f" in-process here (PyJWT {version('pyjwt')}, flask-jwt-extended"
+        f" {version('flask-jwt-extended')}, which decodes each token twice).{cached} Every virtual"
+        " user here sends the same token, as a browser does for 15 minutes."
+    )
+    print(
+        "- refresh/unguarded: a refresh verifies the cookie's JWT and CSRF value, spends one row"
+        " (conditional UPDATE), inserts the next one and commits: one write transaction per request."
+    )
+    print(
+        f"- login/unguarded: one password check ({costs['hash_method']}) costs {costs['hash_ms']:.0f} ms"
+        f" of CPU, on purpose (it makes guessing passwords slow): {cores} cores allow at most"
+        f" ~{cores * 1000 / costs['hash_ms']:.0f} logins/s, whatever the database. Access-token checks"
+        " and refreshes never hash a password."
+    )
+    print(
+        "- The python generator shares the CPU with the server; wrk (when installed) needs far less,"
+        " so its throughput figures are closer to the server's own limit. The worker-CPU column does"
+        " not depend on the generator."
+    )
     if failures:
         print(f"\n{failures} request(s) failed.")
     return 1 if failures else 0
@@ -423,62 +533,138 @@ def load_average() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=4.0,
-                        help="seconds of load per scenario (default 4, at most 30)")
-    parser.add_argument("--slices", type=int, default=4,
-                        help="the scenarios take turns in this many slices (default 4: 1 s each)")
-    parser.add_argument("--concurrency", type=int, default=8, help="virtual users / connections (default 8)")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
-                        help="gunicorn workers (default 2 x cores + 1, as backend/gunicorn.conf.py)")
-    parser.add_argument("--max-requests", type=int, default=50_000, help="cap per scenario (default 50000)")
-    parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated (default both)")
-    parser.add_argument("--generator", choices=["auto", "python"], default="auto",
-                        help="auto: also run (a) and (b) under wrk when installed")
-    parser.add_argument("--ratio-pairs", type=int, default=20,
-                        help="/aaa ÷ /health: pairs of 1 s slices (default 20; 0 skips it)")
-    parser.add_argument("--ratio-workers", type=int, default=2, help="/aaa ÷ /health: gunicorn workers (default 2)")
-    parser.add_argument("--ratio-connections", type=int, default=16,
-                        help="/aaa ÷ /health: connections (default 16, as wrk -c16)")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=4.0,
+        help="seconds of load per scenario (default 4, at most 30)",
+    )
+    parser.add_argument(
+        "--slices",
+        type=int,
+        default=4,
+        help="the scenarios take turns in this many slices (default 4: 1 s each)",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=8, help="virtual users / connections (default 8)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1) + 1,
+        help="gunicorn workers (default 2 x cores + 1, as backend/gunicorn.conf.py)",
+    )
+    parser.add_argument(
+        "--max-requests", type=int, default=50_000, help="cap per scenario (default 50000)"
+    )
+    parser.add_argument(
+        "--databases", default="sqlite,postgresql", help="comma-separated (default both)"
+    )
+    parser.add_argument(
+        "--generator",
+        choices=["auto", "python"],
+        default="auto",
+        help="auto: also run (a) and (b) under wrk when installed",
+    )
+    parser.add_argument(
+        "--ratio-pairs",
+        type=int,
+        default=20,
+        help="/aaa ÷ /health: pairs of 1 s slices (default 20; 0 skips it)",
+    )
+    parser.add_argument(
+        "--ratio-workers", type=int, default=2, help="/aaa ÷ /health: gunicorn workers (default 2)"
+    )
+    parser.add_argument(
+        "--ratio-connections",
+        type=int,
+        default=16,
+        help="/aaa ÷ /health: connections (default 16, as wrk -c16)",
+    )
     parser.add_argument("--only-ratio", action="store_true", help="measure /aaa ÷ /health only")
     parser.add_argument("--keep", metavar="DIR", help="keep databases and gunicorn logs in DIR")
     args = parser.parse_args()
-    if not (0 < args.duration <= 30 and 0 < args.concurrency <= 64 and 0 < args.max_requests <= 1_000_000
-            and 0 < args.slices <= args.duration and 0 <= args.ratio_pairs <= 60
-            and 0 < args.ratio_workers <= 16 and 0 < args.ratio_connections <= 64):
-        parser.error("bounded runs only: 0 < duration <= 30, 0 < concurrency <= 64, "
-                     "0 < max-requests <= 1000000, 0 < slices <= duration (slices of 1 s or more), "
-                     "ratio-pairs <= 60, ratio-workers <= 16, ratio-connections <= 64")
+    if not (
+        0 < args.duration <= 30
+        and 0 < args.concurrency <= 64
+        and 0 < args.max_requests <= 1_000_000
+        and 0 < args.slices <= args.duration
+        and 0 <= args.ratio_pairs <= 60
+        and 0 < args.ratio_workers <= 16
+        and 0 < args.ratio_connections <= 64
+    ):
+        parser.error(
+            "bounded runs only: 0 < duration <= 30, 0 < concurrency <= 64, "
+            "0 < max-requests <= 1000000, 0 < slices <= duration (slices of 1 s or more), "
+            "ratio-pairs <= 60, ratio-workers <= 16, ratio-connections <= 64"
+        )
     args.wrk = args.generator == "auto" and loadgen.wrk_available()
 
     started = time.monotonic()
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    print(f"bench/server.py: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-          f"gunicorn {version('gunicorn')} with {args.workers} sync workers, APP_ENV=production")
-    print(f"load: {args.concurrency} concurrent users on {HOST}, a new connection per request; per scenario"
-          f" {args.duration:g} s or {args.max_requests:,} requests, whichever comes first, in {args.slices}"
-          " slices taking turns with the other scenarios")
-    print("generators: python (asyncio, bench/loadgen.py) for every scenario"
-          + ("; wrk also for (a) and (b)" if args.wrk else
-             "; wrk not used (" + ("--generator python" if args.generator == "python" else
-                                   "not installed: apt-get install wrk; the Python generator measures alone")
-             + ")"))
-    workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="silent-refresh-bench-"))
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else ""
+    )
+    print(
+        f"bench/server.py: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"gunicorn {version('gunicorn')} with {args.workers} sync workers, APP_ENV=production"
+    )
+    print(
+        f"load: {args.concurrency} concurrent users on {HOST}, a new connection per request; per scenario"
+        f" {args.duration:g} s or {args.max_requests:,} requests, whichever comes first, in {args.slices}"
+        " slices taking turns with the other scenarios"
+    )
+    print(
+        "generators: python (asyncio, bench/loadgen.py) for every scenario"
+        + (
+            "; wrk also for (a) and (b)"
+            if args.wrk
+            else "; wrk not used ("
+            + (
+                "--generator python"
+                if args.generator == "python"
+                else "not installed: apt-get install wrk; the Python generator measures alone"
+            )
+            + ")"
+        )
+    )
+    workdir = (
+        Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="silent-refresh-bench-"))
+    )
     workdir.mkdir(parents=True, exist_ok=True)
     hash_ms, hash_method = password_check_ms()
     token_us, cached_us = token_check_us(workdir)
-    costs = {"hash_ms": hash_ms, "hash_method": hash_method, "token_us": token_us, "cached_us": cached_us}
-    print(f"one access-token check, in-process: {token_us:.0f} µs in full (flask-jwt-extended),"
-          + (f" {cached_us:.0f} µs from the guard's cache" if cached_us is not None else " no cache"))
-    print(f"load average before: {load_average()} (other work on this machine skews throughput;"
-          " worker CPU per request much less)")
+    costs = {
+        "hash_ms": hash_ms,
+        "hash_method": hash_method,
+        "token_us": token_us,
+        "cached_us": cached_us,
+    }
+    print(
+        f"one access-token check, in-process: {token_us:.0f} µs in full (flask-jwt-extended),"
+        + (f" {cached_us:.0f} µs from the guard's cache" if cached_us is not None else " no cache")
+    )
+    print(
+        f"load average before: {load_average()} (other work on this machine skews throughput;"
+        " worker CPU per request much less)"
+    )
     ratio = None
     if args.ratio_pairs:
         ratio = guarded_ratio(args, workdir)
         print_guarded_ratio(ratio, args.ratio_workers)
         print()
     all_results = {}
-    databases = [] if args.only_ratio else [d.strip() for d in args.databases.split(",") if d.strip()]
+    databases = (
+        [] if args.only_ratio else [d.strip() for d in args.databases.split(",") if d.strip()]
+    )
     for database in databases:
         if database == "sqlite":
             path = workdir / "bench.sqlite"
@@ -494,12 +680,16 @@ def main() -> int:
             try:
                 server_version = postgres_schema(url, create=True)
             except Exception as error:  # no server, wrong password, no CREATE privilege
-                print(f"skipped PostgreSQL: cannot prepare schema {SCHEMA} ({error.__class__.__name__}: "
-                      f"{str(error).strip().splitlines()[0]})")
+                print(
+                    f"skipped PostgreSQL: cannot prepare schema {SCHEMA} ({error.__class__.__name__}: "
+                    f"{str(error).strip().splitlines()[0]})"
+                )
                 continue
             print(f"PostgreSQL {server_version}: {source}, schema {SCHEMA} (dropped afterwards)")
             try:
-                all_results["PostgreSQL"] = bench_database("postgresql", in_own_schema(url), args, workdir)
+                all_results["PostgreSQL"] = bench_database(
+                    "postgresql", in_own_schema(url), args, workdir
+                )
             finally:
                 postgres_schema(url, create=False)
         else:

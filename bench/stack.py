@@ -37,9 +37,12 @@ USERNAME, PASSWORD = "bench", "bench-password-not-secret"
 
 
 def log_in(url: str) -> str:
-    request = urllib.request.Request(url + "/api/auth/login", method="POST",
-                                     data=json.dumps({"username": USERNAME, "password": PASSWORD}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url + "/api/auth/login",
+        method="POST",
+        data=json.dumps({"username": USERNAME, "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)["access_token"]
 
@@ -54,12 +57,20 @@ def run_interleaved(loads: list, args) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
-                        help="gunicorn workers per app server (default: one per core)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="gunicorn workers per app server (default: one per core)",
+    )
     parser.add_argument("--concurrency", type=int, default=16, help="virtual users (default 16)")
-    parser.add_argument("--duration", type=float, default=6.0, help="seconds per target (default 6)")
+    parser.add_argument(
+        "--duration", type=float, default=6.0, help="seconds per target (default 6)"
+    )
     parser.add_argument("--slices", type=int, default=6, help="turns per target (default 6)")
-    parser.add_argument("--max-requests", type=int, default=50_000, help="per target (default 50,000)")
+    parser.add_argument(
+        "--max-requests", type=int, default=50_000, help="per target (default 50,000)"
+    )
     args = parser.parse_args()
 
     if missing := missing_tools():
@@ -67,9 +78,21 @@ def main() -> int:
         return 0
     settings = {"REQUEST_LOG": "false", "ACCESS_TOKEN_TTL": "900"}
     with Stack(app_servers=2, workers=args.workers, settings=settings) as stack:
-        subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "backend", "create-user",
-                        USERNAME, "--password", PASSWORD], cwd=ROOT, env=stack.app_env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "flask"),
+                "--app",
+                "backend",
+                "create-user",
+                USERNAME,
+                "--password",
+                PASSWORD,
+            ],
+            cwd=ROOT,
+            env=stack.app_env,
+            check=True,
+            capture_output=True,
+        )
         one_port = free_port()
         stack.start_nginx(stack.apps[:1], one_port, name="nginx-one")
         bearer = {"Authorization": "Bearer " + log_in(stack.url)}
@@ -83,9 +106,11 @@ def main() -> int:
         generators = [loadgen.PythonLoad]
         if loadgen.wrk_available():
             generators.append(loadgen.WrkLoad)
-        print(f"stack: 2 app servers x {args.workers} gunicorn workers, nginx 1 worker, {os.cpu_count()} cores, "
-              f"{args.concurrency} users, GET /api/aaa, {args.slices} slices of "
-              f"{args.duration / args.slices:.1f} s per target, load average {os.getloadavg()[0]:.2f}")
+        print(
+            f"stack: 2 app servers x {args.workers} gunicorn workers, nginx 1 worker, {os.cpu_count()} cores, "
+            f"{args.concurrency} users, GET /api/aaa, {args.slices} slices of "
+            f"{args.duration / args.slices:.1f} s per target, load average {os.getloadavg()[0]:.2f}"
+        )
         for generator in generators:
             warm = [generator("warm-up", port, **users) for _name, port in targets]
             for load in warm:
@@ -99,17 +124,23 @@ def main() -> int:
 
 
 def report(results: list) -> None:
-    print(f"\n  {'target':<22} {'generator':<9} {'requests':>9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")
+    print(
+        f"\n  {'target':<22} {'generator':<9} {'requests':>9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
+    )
     for r in results:
         p50 = f"{r.p50_ms:.1f}" if r.p50_ms is not None else "-"
         p99 = f"{r.p99_ms:.1f}" if r.p99_ms is not None else "-"
-        print(f"  {r.scenario:<22} {r.generator:<9} {r.requests:>9} {r.rps:>8.0f} {p50:>7} {p99:>7} {r.errors:>6}")
+        print(
+            f"  {r.scenario:<22} {r.generator:<9} {r.requests:>9} {r.rps:>8.0f} {p50:>7} {p99:>7} {r.errors:>6}"
+        )
     direct, one, two = (r.rps for r in results)
     if direct and one:
         print(f"  nginx -> A   / A directly : {one / direct:.2f}   (the proxy hop)")
     if one and two:
-        print(f"  nginx -> A+B / nginx -> A : {two / one:.2f}   (the scaling ratio; on one host both servers "
-              "share its cores: see bench/README.md)")
+        print(
+            f"  nginx -> A+B / nginx -> A : {two / one:.2f}   (the scaling ratio; on one host both servers "
+            "share its cores: see bench/README.md)"
+        )
 
 
 if __name__ == "__main__":

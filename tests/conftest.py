@@ -5,20 +5,31 @@ The helpers themselves live in tests/helpers.py."""
 import os
 
 import pytest
+from helpers import TEST_SECRET, AuthActions, add_user, database_url
 
 from backend import create_app
 from backend.extensions import db
-
-from helpers import TEST_SECRET, AuthActions, add_user, database_url
 
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch):
     # Tests must not depend on the developer's shell or .env.
     for name in (
-        "APP_ENV", "DATABASE_URL", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "SESSION_MAX_AGE",
-        "CORS_ORIGINS", "COOKIE_SECURE", "COOKIE_DOMAIN", "REFRESH_DELAY_MS", "LOGIN_RATE_LIMIT",
-        "RATELIMIT_STORAGE_URI", "TRUSTED_PROXY_COUNT", "REQUEST_LOG", "API_PREFIX", "REFRESH_REUSE_GRACE_S",
+        "APP_ENV",
+        "DATABASE_URL",
+        "ACCESS_TOKEN_TTL",
+        "REFRESH_TOKEN_TTL",
+        "SESSION_MAX_AGE",
+        "CORS_ORIGINS",
+        "COOKIE_SECURE",
+        "COOKIE_DOMAIN",
+        "REFRESH_DELAY_MS",
+        "LOGIN_RATE_LIMIT",
+        "RATELIMIT_STORAGE_URI",
+        "TRUSTED_PROXY_COUNT",
+        "REQUEST_LOG",
+        "API_PREFIX",
+        "REFRESH_REUSE_GRACE_S",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("JWT_SECRET_KEY", TEST_SECRET)

@@ -63,6 +63,7 @@ class Excerpt:
 
 # --- selecting code ---------------------------------------------------------
 
+
 def python_excerpt(path: Path, name: str) -> str:
     """Source of `name` (dotted for nested: Class.method), decorators included."""
     text = path.read_text()
@@ -134,6 +135,7 @@ def excerpt_source(root: Path, source: str, name: str) -> str:
 
 # --- finding excerpts in Markdown ---------------------------------------------
 
+
 def find_excerpts(doc: Path) -> list[Excerpt]:
     lines = doc.read_text().splitlines()
     found = []
@@ -151,8 +153,18 @@ def find_excerpts(doc: Path) -> list[Excerpt]:
         end = next((j for j in range(i + 2, len(lines)) if lines[j].rstrip() == "```"), None)
         if end is None:
             raise ExcerptError(f"{doc}:{i + 2}: code fence never closed")
-        found.append(Excerpt(doc, i + 1, marker["source"], marker["name"], fence["lang"],
-                             i + 2, end, "\n".join(lines[i + 2 : end])))
+        found.append(
+            Excerpt(
+                doc,
+                i + 1,
+                marker["source"],
+                marker["name"],
+                fence["lang"],
+                i + 2,
+                end,
+                "\n".join(lines[i + 2 : end]),
+            )
+        )
     return found
 
 
@@ -177,12 +189,23 @@ def check(root: Path = ROOT, docs: list[Path] | None = None) -> list[str]:
                 continue
             want_lang = LANGUAGES.get(Path(ex.source).suffix)
             if ex.lang != want_lang:
-                problems.append(f"{ex.where}: fence says {ex.lang or 'nothing'!r}, expected {want_lang!r}")
+                problems.append(
+                    f"{ex.where}: fence says {ex.lang or 'nothing'!r}, expected {want_lang!r}"
+                )
             if ex.body != expected:
-                diff = "\n".join(difflib.unified_diff(
-                    ex.body.splitlines(), expected.splitlines(),
-                    f"{ex.doc.name} (docs)", f"{ex.source}::{ex.name} (code)", lineterm="", n=1))
-                problems.append(f"{ex.where}: excerpt {ex.source}::{ex.name} differs from the code\n{diff}")
+                diff = "\n".join(
+                    difflib.unified_diff(
+                        ex.body.splitlines(),
+                        expected.splitlines(),
+                        f"{ex.doc.name} (docs)",
+                        f"{ex.source}::{ex.name} (code)",
+                        lineterm="",
+                        n=1,
+                    )
+                )
+                problems.append(
+                    f"{ex.where}: excerpt {ex.source}::{ex.name} differs from the code\n{diff}"
+                )
     return problems
 
 
@@ -205,8 +228,12 @@ def write(root: Path = ROOT, docs: list[Path] | None = None) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--write", action="store_true", help="rewrite the excerpts from the sources")
-    parser.add_argument("docs", nargs="*", type=Path, help="Markdown files (default: docs/ and README.md)")
+    parser.add_argument(
+        "--write", action="store_true", help="rewrite the excerpts from the sources"
+    )
+    parser.add_argument(
+        "docs", nargs="*", type=Path, help="Markdown files (default: docs/ and README.md)"
+    )
     args = parser.parse_args(argv)
     docs = [d.resolve() for d in args.docs] or None
     if args.write:
@@ -217,8 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     for problem in problems:
         print(problem, end="\n\n")
     count = sum(len(find_excerpts(d)) for d in (docs or default_docs(ROOT)))
-    print(f"{count} excerpts, {len(problems)} out of date" + (
-        ": run python tests/docs_excerpts.py --write" if problems else ""))
+    print(
+        f"{count} excerpts, {len(problems)} out of date"
+        + (": run python tests/docs_excerpts.py --write" if problems else "")
+    )
     return 1 if problems else 0
 
 

@@ -50,19 +50,41 @@ EDITIONS = {
         "english_switch_label": "中文",  # the link text on the English page
         # The glossary fixes the terms; these synonyms are not used in prose.
         "glossary": "glossary.md",
-        "terms": ("访问令牌", "刷新令牌", "无感刷新", "轮换", "重用检测", "单飞", "合并刷新",
-                  "跨标签页", "主动刷新", "CSRF 双重提交"),
-        "avoid": {"静默刷新": "无感刷新", "存取令牌": "访问令牌", "更新令牌": "刷新令牌",
-                  "轮转": "轮换", "复用检测": "重用检测", "重放检测": "重用检测",
-                  "多标签页": "跨标签页", "预先刷新": "主动刷新", "提前刷新": "主动刷新"},
+        "terms": (
+            "访问令牌",
+            "刷新令牌",
+            "无感刷新",
+            "轮换",
+            "重用检测",
+            "单飞",
+            "合并刷新",
+            "跨标签页",
+            "主动刷新",
+            "CSRF 双重提交",
+        ),
+        "avoid": {
+            "静默刷新": "无感刷新",
+            "存取令牌": "访问令牌",
+            "更新令牌": "刷新令牌",
+            "轮转": "轮换",
+            "复用检测": "重用检测",
+            "重放检测": "重用检测",
+            "多标签页": "跨标签页",
+            "预先刷新": "主动刷新",
+            "提前刷新": "主动刷新",
+        },
     },
 }
-STAMP = re.compile(r"^<!--\s*translated-from:\s*(?P<source>\S+)\s+sha256:(?P<digest>[0-9a-f]{12})\s*-->$")
+STAMP = re.compile(
+    r"^<!--\s*translated-from:\s*(?P<source>\S+)\s+sha256:(?P<digest>[0-9a-f]{12})\s*-->$"
+)
 RUN = re.compile(r"^<!--\s*run:\s*([\w-]+)\s*-->$")
 IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?|<img\b[^>]*\ssrc=\"([^\"]+)\"")
 DIAGRAM = re.compile(r"^\s*%% diagram: ([\w-]+)", re.M)
 CHAPTER = re.compile(r"^\d\d-[a-z0-9-]+\.md$")
-SWITCH = re.compile(r"^\[中文\]\((?:docs/)?zh-CN/[^)]+\)$")  # an English page's link to its translation
+SWITCH = re.compile(
+    r"^\[中文\]\((?:docs/)?zh-CN/[^)]+\)$"
+)  # an English page's link to its translation
 
 
 @dataclass(frozen=True)
@@ -145,29 +167,46 @@ def problems(lang: str, docs: Path = DOCS) -> list[str]:
         first = translated.read_text().splitlines()[0] if translated.read_text() else ""
         stamp = STAMP.match(first)
         if not stamp or stamp["source"] != english.name:
-            found.append(f"{rel}:1: first line must be <!-- translated-from: {english.name} sha256:... -->")
+            found.append(
+                f"{rel}:1: first line must be <!-- translated-from: {english.name} sha256:... -->"
+            )
         elif stamp["digest"] != english_digest(english):
-            found.append(f"{rel}: docs/{english.name} changed since it was translated; update the "
-                         f"translation, then run python tests/docs_i18n.py --stamp {rel}")
+            found.append(
+                f"{rel}: docs/{english.name} changed since it was translated; update the "
+                f"translation, then run python tests/docs_i18n.py --stamp {rel}"
+            )
         want, got = checked_parts(english), checked_parts(translated)
         for kind in ("excerpts", "runs", "images", "diagrams"):
             if getattr(want, kind) != getattr(got, kind):
-                found.append(f"{rel}: its {kind} differ from docs/{english.name}:\n"
-                             f"  English: {list(getattr(want, kind))}\n  {lang}: {list(getattr(got, kind))}")
+                found.append(
+                    f"{rel}: its {kind} differ from docs/{english.name}:\n"
+                    f"  English: {list(getattr(want, kind))}\n  {lang}: {list(getattr(got, kind))}"
+                )
         if not links_to(english, translated):
             found.append(f"docs/{english.name}: no link to its {lang} edition ({rel})")
         if not links_to(translated, english):
             found.append(f"{rel}: no link back to docs/{english.name}")
         if CHAPTER.match(english.name):
-            sections = [line[3:].strip() for _, line in _prose(translated) if line.startswith("## ")]
-            if not sections or sections[0] != rules["first_section"] or sections[-1] != rules["last_section"]:
-                found.append(f"{rel}: first section must be '## {rules['first_section']}' "
-                             f"and last '## {rules['last_section']}'")
+            sections = [
+                line[3:].strip() for _, line in _prose(translated) if line.startswith("## ")
+            ]
+            if (
+                not sections
+                or sections[0] != rules["first_section"]
+                or sections[-1] != rules["last_section"]
+            ):
+                found.append(
+                    f"{rel}: first section must be '## {rules['first_section']}' "
+                    f"and last '## {rules['last_section']}'"
+                )
             title = next((line for _, line in _prose(translated) if line.startswith("# ")), "")
             if not title.startswith(f"# {int(english.name[:2])}. "):
                 found.append(f"{rel}: title should start with '# {int(english.name[:2])}. '")
-    extra = sorted(p.name for p in folder.glob("*.md")
-                   if CHAPTER.match(p.name) and not (docs / p.name).exists())
+    extra = sorted(
+        p.name
+        for p in folder.glob("*.md")
+        if CHAPTER.match(p.name) and not (docs / p.name).exists()
+    )
     found += [f"docs/{lang}/{name}: translates no English chapter" for name in extra]
     found += glossary_problems(lang, folder)
     return found
@@ -180,15 +219,20 @@ def glossary_problems(lang: str, folder: Path) -> list[str]:
     if not glossary.exists():
         return [f"docs/{lang}/{rules['glossary']}: missing (it fixes the terms the edition uses)"]
     defined = glossary.read_text()
-    found = [f"docs/{lang}/{rules['glossary']}: does not define {term}"
-             for term in rules["terms"] if term not in defined]
+    found = [
+        f"docs/{lang}/{rules['glossary']}: does not define {term}"
+        for term in rules["terms"]
+        if term not in defined
+    ]
     for page in sorted(folder.glob("*.md")):
         if page.name == rules["glossary"]:
             continue  # the glossary names the synonyms it rules out
         for number, line in _prose(page):
             for synonym, term in rules["avoid"].items():
                 if synonym in line:
-                    found.append(f"docs/{lang}/{page.name}:{number}: says {synonym}; the glossary's term is {term}")
+                    found.append(
+                        f"docs/{lang}/{page.name}:{number}: says {synonym}; the glossary's term is {term}"
+                    )
     return found
 
 
@@ -212,8 +256,13 @@ def stamp(path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stamp", nargs="+", type=Path, metavar="PAGE",
-                        help="record that these translated pages match the current English")
+    parser.add_argument(
+        "--stamp",
+        nargs="+",
+        type=Path,
+        metavar="PAGE",
+        help="record that these translated pages match the current English",
+    )
     args = parser.parse_args(argv)
     if args.stamp:
         for page in args.stamp:

@@ -66,7 +66,9 @@ def backend_env(tmp_path: Path, **settings) -> dict:
     DATABASE_URL is given (or TEST_DATABASE_URL is set, as in CI)."""
     env = {k: v for k, v in os.environ.items() if k not in ("APP_ENV", "DATABASE_URL")}
     env["JWT_SECRET_KEY"] = TEST_SECRET
-    env["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'live.sqlite'}"
+    env["DATABASE_URL"] = (
+        os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'live.sqlite'}"
+    )
     env.update({k: str(v) for k, v in settings.items()})
     return env
 
@@ -74,12 +76,23 @@ def backend_env(tmp_path: Path, **settings) -> dict:
 def flask_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(BIN / "flask"), "--app", "backend", *args],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
 
 
-def start_backend(tmp_path: Path, *, workers: int = 0, port: int | None = None,
-                  env: dict | None = None, create_demo_user: bool = True, **settings) -> LiveServer:
+def start_backend(
+    tmp_path: Path,
+    *,
+    workers: int = 0,
+    port: int | None = None,
+    env: dict | None = None,
+    create_demo_user: bool = True,
+    **settings,
+) -> LiveServer:
     """`flask run` (workers=0) or gunicorn with that many workers."""
     env = env or backend_env(tmp_path, **settings)
     port = port or free_port()
@@ -87,14 +100,31 @@ def start_backend(tmp_path: Path, *, workers: int = 0, port: int | None = None,
     if create_demo_user:
         flask_cli(env, "create-user", "demo", "--password", "password", "--exist-ok")
     if workers:
-        command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                   "backend:create_app()"]
+        command = [
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "backend:create_app()",
+        ]
     else:
-        command = [str(BIN / "flask"), "--app", "backend", "run", "--host", "127.0.0.1",
-                   "--port", str(port), "--no-reload", "--with-threads"]
+        command = [
+            str(BIN / "flask"),
+            "--app",
+            "backend",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-reload",
+            "--with-threads",
+        ]
     log_path = tmp_path / f"backend-{port}.log"
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_path.open("w"),
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT
+    )
     server = LiveServer(f"http://127.0.0.1:{port}", process, env, log_path)
     try:
         wait_until_up(server.url + "/health", process)
@@ -108,9 +138,18 @@ def start_frontend(tmp_path: Path, port: int | None = None) -> LiveServer:
     """Serve frontend/ exactly as `make run` does."""
     port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-         "--directory", str(ROOT / "frontend")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(ROOT / "frontend"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     server = LiveServer(f"http://127.0.0.1:{port}", process)
     wait_until_up(server.url + "/", process)

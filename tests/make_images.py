@@ -12,9 +12,8 @@ from tempfile import TemporaryDirectory
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
 from live import start_backend, start_frontend  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 IMAGES_DIR = ROOT / "docs" / "images"
 TTL = 3  # seconds: short, so a scenario waits a few seconds for expiry
@@ -33,7 +32,9 @@ def log_in_and_let_the_token_expire(page):
         proactive.set_checked(False)
     page.get_by_role("button", name="Log in").click()
     expect(page.locator("#session-info")).to_be_visible()
-    expect(page.locator("#countdown")).to_have_attribute("data-state", "expired", timeout=(TTL + 5) * 1000)
+    expect(page.locator("#countdown")).to_have_attribute(
+        "data-state", "expired", timeout=(TTL + 5) * 1000
+    )
 
 
 def fire_five(page):
@@ -81,17 +82,25 @@ def main() -> None:
     with TemporaryDirectory() as tmp, sync_playwright() as playwright:
         tmp_path = Path(tmp)
         frontend = start_frontend(tmp_path)
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
         try:
             for name, (scenario, height) in IMAGES.items():
                 (tmp_path / name).mkdir()  # each picture starts from an empty database
-                backend = start_backend(tmp_path / name, ACCESS_TOKEN_TTL=TTL, REFRESH_DELAY_MS=500,
-                                        CORS_ORIGINS=frontend.url)
+                backend = start_backend(
+                    tmp_path / name,
+                    ACCESS_TOKEN_TTL=TTL,
+                    REFRESH_DELAY_MS=500,
+                    CORS_ORIGINS=frontend.url,
+                )
                 try:
                     page = page_for(browser, frontend, backend, height=height)
                     scenario(page)
                     # The picture must not show this run's random port.
-                    page.locator("#api-url").evaluate("el => { el.textContent = 'http://127.0.0.1:5001'; }")
+                    page.locator("#api-url").evaluate(
+                        "el => { el.textContent = 'http://127.0.0.1:5001'; }"
+                    )
                     page.screenshot(path=IMAGES_DIR / name, full_page=height != 720)
                     print(f"  docs/images/{name}")
                     page.context.close()

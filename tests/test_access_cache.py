@@ -14,14 +14,19 @@ from types import SimpleNamespace
 
 import jwt as pyjwt
 import pytest
-from flask_jwt_extended import get_current_user, get_jwt, get_jwt_header, get_jwt_identity
-from flask_jwt_extended import view_decorators
+from flask_jwt_extended import (
+    get_current_user,
+    get_jwt,
+    get_jwt_header,
+    get_jwt_identity,
+    view_decorators,
+)
 from flask_limiter import Limiter
+from helpers import TEST_SECRET, make_token
 
 import backend.guard
 from backend.extensions import jwt as jwt_manager
 from backend.guard import access_token_required, token_cache
-from helpers import TEST_SECRET, make_token
 
 
 def b64(data: dict) -> str:
@@ -60,7 +65,9 @@ def clock(monkeypatch):
                 return datetime.now(tz) + timedelta(seconds=seconds)
 
         monkeypatch.setattr(pyjwt.api_jwt, "datetime", ShiftedDatetime)
-        monkeypatch.setattr(backend.guard, "time", SimpleNamespace(time=lambda: real_time() + seconds))
+        monkeypatch.setattr(
+            backend.guard, "time", SimpleNamespace(time=lambda: real_time() + seconds)
+        )
 
     return SimpleNamespace(advance=advance)
 
@@ -83,7 +90,10 @@ def test_a_token_is_verified_in_full_once_then_served_from_the_cache(app, auth, 
     assert full_checks == [access]  # the library decoded it once
     assert first.status_code == 200 and all(r.status_code == 200 for r in again)
     assert [r.get_json()["data"] for r in again] == ["aaa", "bbb", "aaa"]
-    assert all(r.get_json()["user"] == first.get_json()["user"] == {"id": 1, "username": "demo"} for r in again)
+    assert all(
+        r.get_json()["user"] == first.get_json()["user"] == {"id": 1, "username": "demo"}
+        for r in again
+    )
     assert len(cache_of(app)) == 1
 
 
@@ -91,17 +101,36 @@ def forged_tokens(app, access: str) -> dict:
     """Every kind of bad token, with the error it must get."""
     header, payload, signature = access.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
-    good_claims = {"sub": "1", "username": "demo", "type": "access", "jti": "j", "exp": 9_999_999_999}
+    good_claims = {
+        "sub": "1",
+        "username": "demo",
+        "type": "access",
+        "jti": "j",
+        "exp": 9_999_999_999,
+    }
     return {
         "tampered": (f"{header}.{b64({**claims, 'sub': '2'})}.{signature}", "invalid_token"),
         "signature cut": (f"{header}.{payload}.{signature[:-4]}", "invalid_token"),
-        "wrong key": (pyjwt.encode(good_claims, "another-key-that-is-also-32-bytes-long!!", algorithm="HS256"),
-                      "invalid_token"),
+        "wrong key": (
+            pyjwt.encode(
+                good_claims, "another-key-that-is-also-32-bytes-long!!", algorithm="HS256"
+            ),
+            "invalid_token",
+        ),
         "alg none": (f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(good_claims)}.", "invalid_token"),
         "refresh token": (make_token(app, "refresh", family="f", auth_time=1), "invalid_token"),
-        "missing claim": (pyjwt.encode({k: v for k, v in good_claims.items() if k != "username"},
-                                       TEST_SECRET, algorithm="HS256"), "invalid_token"),
-        "expired": (make_token(app, "access", expires=timedelta(seconds=-1), username="demo"), "token_expired"),
+        "missing claim": (
+            pyjwt.encode(
+                {k: v for k, v in good_claims.items() if k != "username"},
+                TEST_SECRET,
+                algorithm="HS256",
+            ),
+            "invalid_token",
+        ),
+        "expired": (
+            make_token(app, "access", expires=timedelta(seconds=-1), username="demo"),
+            "token_expired",
+        ),
     }
 
 
@@ -168,7 +197,9 @@ def rotating_key_loader(monkeypatch):
     return state
 
 
-def test_a_custom_key_loader_is_asked_on_every_cache_hit(app, auth, rotating_key_loader, full_checks):
+def test_a_custom_key_loader_is_asked_on_every_cache_hit(
+    app, auth, rotating_key_loader, full_checks
+):
     access = auth.login().get_json()["access_token"]
     for _ in range(3):
         assert auth.get("/aaa", access).status_code == 200
@@ -195,7 +226,9 @@ def test_the_cache_reads_the_header_the_library_is_configured_for(app_factory, f
 def blocklist(monkeypatch):
     """Register a token_in_blocklist_loader on the shared JWTManager, and
     take it away again after the test."""
-    monkeypatch.setattr(jwt_manager, "_token_in_blocklist_callback", jwt_manager._token_in_blocklist_callback)
+    monkeypatch.setattr(
+        jwt_manager, "_token_in_blocklist_callback", jwt_manager._token_in_blocklist_callback
+    )
     revoked, consulted = set(), []
 
     @jwt_manager.token_in_blocklist_loader
@@ -232,8 +265,13 @@ def whoami_app(app_factory, monkeypatch):
     @access_token_required
     def whoami():
         claims = get_jwt()
-        answer = {"identity": get_jwt_identity(), "alg": get_jwt_header()["alg"],
-                  "username": claims["username"], "user": get_current_user(), "extra": claims.get("extra")}
+        answer = {
+            "identity": get_jwt_identity(),
+            "alg": get_jwt_header()["alg"],
+            "username": claims["username"],
+            "user": get_current_user(),
+            "extra": claims.get("extra"),
+        }
         claims["extra"] = "changed by the view"  # must not leak into the next request
         get_jwt_header()["alg"] = "none"
         return answer
@@ -244,10 +282,17 @@ def whoami_app(app_factory, monkeypatch):
 def test_views_see_the_same_token_data_on_a_cache_hit(whoami_app, full_checks):
     client = whoami_app.test_client()
     token = make_token(whoami_app, "access", user_id=7, username="seven")
-    answers = [client.get("/whoami", headers={"Authorization": bearer(token)}).get_json() for _ in range(3)]
+    answers = [
+        client.get("/whoami", headers={"Authorization": bearer(token)}).get_json() for _ in range(3)
+    ]
     assert len(full_checks) == 1
-    expected = {"identity": "7", "alg": "HS256", "username": "seven",
-                "user": {"id": 7, "looked_up": True}, "extra": None}
+    expected = {
+        "identity": "7",
+        "alg": "HS256",
+        "username": "seven",
+        "user": {"id": 7, "looked_up": True},
+        "extra": None,
+    }
     assert answers == [expected] * 3
 
 
@@ -278,6 +323,10 @@ def test_routes_without_limits_skip_the_rate_limiter(app, auth, limiter_calls):
     access = auth.login().get_json()["access_token"]
     assert limiter_calls, "the login route must still be rate limited"
     limiter_calls.clear()
-    for response in (auth.get("/aaa", access), auth.get("/bbb", access), auth._client.get("/health")):
+    for response in (
+        auth.get("/aaa", access),
+        auth.get("/bbb", access),
+        auth._client.get("/health"),
+    ):
         assert response.status_code == 200
     assert limiter_calls == []

@@ -1,13 +1,13 @@
 """POST /auth/login, /auth/refresh and /auth/logout (backend/auth.py)."""
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from helpers import add_user, make_token, unverified_claims
 
 from backend.extensions import db
 from backend.models import RefreshToken
-from helpers import add_user, make_token, unverified_claims
 
 
 def cookie_header(response, name):
@@ -16,11 +16,18 @@ def cookie_header(response, name):
 
 # --- login ---------------------------------------------------------------
 
+
 def test_login_returns_the_token_response(auth):
     response = auth.login()
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"access_token", "token_type", "expires_in", "access_token_expires_at", "user"}
+    assert set(body) == {
+        "access_token",
+        "token_type",
+        "expires_in",
+        "access_token_expires_at",
+        "user",
+    }
     assert body["token_type"] == "Bearer"
     # The real remaining life: `exp` is whole seconds, so up to 1 s less.
     assert body["expires_in"] in (899, 900)
@@ -62,7 +69,10 @@ def test_every_login_records_a_refresh_token_in_a_new_family(app, auth):
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"data": "username=demo&password=password", "content_type": "application/x-www-form-urlencoded"},
+        {
+            "data": "username=demo&password=password",
+            "content_type": "application/x-www-form-urlencoded",
+        },
         {"data": "{not json", "content_type": "application/json"},
         {"data": "", "content_type": "application/json"},
         {"json": ["demo", "password"]},
@@ -111,6 +121,7 @@ def test_unknown_user_and_wrong_password_get_identical_responses(client):
 
 
 # --- refresh ---------------------------------------------------------------
+
 
 def test_refresh_rotates_the_refresh_token(auth):
     access = auth.login().get_json()["access_token"]
@@ -214,7 +225,9 @@ def test_unknown_refresh_token_is_invalid_token(app, auth):
 
 
 def test_rotation_never_extends_a_session_past_session_max_age(app_factory):
-    app = app_factory(SESSION_MAX_AGE=timedelta(seconds=30), JWT_REFRESH_TOKEN_EXPIRES=timedelta(hours=1))
+    app = app_factory(
+        SESSION_MAX_AGE=timedelta(seconds=30), JWT_REFRESH_TOKEN_EXPIRES=timedelta(hours=1)
+    )
     add_user(app, "u", "p")
     client = app.test_client()
     login = client.post("/auth/login", json={"username": "u", "password": "p"})
@@ -222,7 +235,9 @@ def test_rotation_never_extends_a_session_past_session_max_age(app_factory):
     assert 25 <= max_age <= 30  # 30 s of session left, not the 3600 s refresh TTL
     csrf = client.get_cookie("csrf_refresh_token").value
     refreshed = client.post("/auth/refresh", headers={"X-CSRF-TOKEN": csrf})
-    max_age = int(cookie_header(refreshed, "refresh_token_cookie").split("Max-Age=")[1].split(";")[0])
+    max_age = int(
+        cookie_header(refreshed, "refresh_token_cookie").split("Max-Age=")[1].split(";")[0]
+    )
     assert 0 < max_age <= 30
 
 
@@ -231,7 +246,9 @@ def test_session_past_its_max_age_cannot_refresh(app, auth):
     old = make_token(app, "refresh", family="old-family", auth_time=1_000_000_000)
     with app.app_context():
         jti = unverified_claims(old)["jti"]
-        db.session.add(RefreshToken(jti=jti, user_id=1, family="old-family", expires_at=db.func.now()))
+        db.session.add(
+            RefreshToken(jti=jti, user_id=1, family="old-family", expires_at=db.func.now())
+        )
         db.session.commit()
     auth.use_refresh_cookie(old)
     response = auth.refresh()
@@ -240,6 +257,7 @@ def test_session_past_its_max_age_cannot_refresh(app, auth):
 
 
 # --- logout ---------------------------------------------------------------
+
 
 def test_logout_revokes_the_family_and_clears_cookies(auth):
     auth.login()
@@ -266,7 +284,9 @@ def test_logout_with_an_invalid_cookie_but_a_matching_csrf_header_clears_the_coo
     client.set_cookie("csrf_refresh_token", "abc")
     response = client.post("/auth/logout", headers={"X-CSRF-TOKEN": "abc"})
     assert response.status_code == 204
-    assert any(h.startswith("refresh_token_cookie=;") for h in response.headers.getlist("Set-Cookie"))
+    assert any(
+        h.startswith("refresh_token_cookie=;") for h in response.headers.getlist("Set-Cookie")
+    )
 
 
 def test_logout_clears_only_the_two_cookies_the_app_sets(auth):
@@ -308,7 +328,7 @@ def test_the_recorded_row_and_the_reported_expiry_match_the_tokens_themselves(ap
     with app.app_context():
         row = db.session.scalar(db.select(RefreshToken))
     assert row.jti == refresh_claims["jti"]
-    assert int(row.expires_at.replace(tzinfo=timezone.utc).timestamp()) == refresh_claims["exp"]
+    assert int(row.expires_at.replace(tzinfo=UTC).timestamp()) == refresh_claims["exp"]
 
 
 @pytest.mark.parametrize("scheme", ["bearer", "BEARER", "bEaReR"])

@@ -21,7 +21,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from helpers import TEST_SECRET, skip_or_fail
 from live import ROOT, flask_cli
 
@@ -44,7 +43,9 @@ def backend(live_backend):
 
 
 def run_scenario(server, name: str, options: dict | None = None) -> dict:
-    command = ["node", str(SCENARIOS), name] + ([json.dumps(options)] if options is not None else [])
+    command = ["node", str(SCENARIOS), name] + (
+        [json.dumps(options)] if options is not None else []
+    )
     env = {**os.environ, "API_URL": server.url, "JWT_SECRET_KEY": TEST_SECRET}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -66,15 +67,20 @@ def phases(server) -> list[list[dict]]:
 
 
 def count(entries, method, path, status=None) -> int:
-    return sum(1 for e in entries if e["method"] == method and e["path"] == path
-               and (status is None or e["status"] == status))
+    return sum(
+        1
+        for e in entries
+        if e["method"] == method and e["path"] == path and (status is None or e["status"] == status)
+    )
 
 
 def states(results) -> list[str]:
     return [r["state"] for r in results]
 
 
-def test_the_subscribers_queue_is_never_emptied_so_every_refresh_resends_every_request_ever_queued(backend):
+def test_the_subscribers_queue_is_never_emptied_so_every_refresh_resends_every_request_ever_queued(
+    backend,
+):
     result = run_scenario(backend, "never-emptied-queue")
     # Every caller gets its data: the bug is invisible from the callers' side...
     for round_ in result["rounds"]:
@@ -91,8 +97,13 @@ def test_the_subscribers_queue_is_never_emptied_so_every_refresh_resends_every_r
 
 def test_the_const_queue_version_throws_a_typeerror_at_the_caller_that_started_the_refresh(backend):
     result = run_scenario(backend, "const-queue")
-    typeerror = {"state": "rejected", "name": "TypeError", "message": "Assignment to constant variable.",
-                 "status": None, "code": None}
+    typeerror = {
+        "state": "rejected",
+        "name": "TypeError",
+        "message": "Assignment to constant variable.",
+        "status": None,
+        "code": None,
+    }
     # One expired call: the refresh works, and its caller gets a TypeError.
     assert result["single"] == [typeerror]
     # A burst of 3: the two that queued are replayed; the one that refreshed fails.
@@ -105,7 +116,9 @@ def test_the_const_queue_version_throws_a_typeerror_at_the_caller_that_started_t
     assert count(log, "GET", "/aaa", 200) == 2
 
 
-def test_the_is_refreshing_queue_version_wakes_requests_queued_behind_a_failed_refresh_at_the_next_users_refresh(backend):
+def test_the_is_refreshing_queue_version_wakes_requests_queued_behind_a_failed_refresh_at_the_next_users_refresh(
+    backend,
+):
     result = run_scenario(backend, "is-refreshing-queue")
     # The burst it was written for works: one refresh, five replays.
     assert states(result["healthy"]) == ["fulfilled"] * 5
@@ -115,16 +128,24 @@ def test_the_is_refreshing_queue_version_wakes_requests_queued_behind_a_failed_r
     after_failure = result["afterFailure"]
     queued = [i for i, entry in enumerate(after_failure) if entry["state"] == "pending"]
     starter = [entry for entry in after_failure if entry["state"] != "pending"]
-    assert starter == [{"state": "rejected", "name": "AxiosError", "message": "Request failed with status code 401",
-                        "status": 401, "code": "token_revoked"}]
+    assert starter == [
+        {
+            "state": "rejected",
+            "name": "AxiosError",
+            "message": "Request failed with status code 401",
+            "status": 401,
+            "code": "token_revoked",
+        }
+    ]
     # ...and the two queued behind it neither fail nor replay: still waiting.
     assert len(queued) == 2
     # alice logs in on the same page; her first refresh wakes demo's requests,
     # which replay with alice's token and return alice's data to demo's code.
     assert result["alice"]["user"] == "alice"
     at_the_end = result["demoCallsAtTheEnd"]
-    assert [(at_the_end[i]["state"], at_the_end[i]["user"], at_the_end[i]["data"]) for i in queued] == \
-        [("fulfilled", "alice", "aaa")] * 2
+    assert [
+        (at_the_end[i]["state"], at_the_end[i]["user"], at_the_end[i]["data"]) for i in queued
+    ] == [("fulfilled", "alice", "aaa")] * 2
     healthy, revoked, alice = phases(backend)[-3:]
     assert count(healthy, "POST", "/auth/refresh", 200) == 1
     assert count(revoked, "POST", "/auth/refresh", 401) == 1
@@ -142,7 +163,9 @@ def test_the_refresh_promise_version_hangs_every_caller_when_the_refresh_is_refu
     assert states(result["failed"]) == ["pending"] * 3
     healthy, revoked = phases(backend)[-2:]
     assert count(healthy, "POST", "/auth/refresh") == 1
-    assert count(revoked, "POST", "/auth/refresh") == count(revoked, "POST", "/auth/refresh", 401) == 1
+    assert (
+        count(revoked, "POST", "/auth/refresh") == count(revoked, "POST", "/auth/refresh", 401) == 1
+    )
     assert count(revoked, "GET", "/aaa") == 3  # the three first attempts; nothing after the refusal
 
 

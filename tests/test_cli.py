@@ -16,13 +16,18 @@ def test_init_db_is_idempotent_and_keeps_data(runner, app):
 def test_create_user_with_password_option(runner, client):
     result = runner.invoke(args=["create-user", "alice", "--password", "s3cret"])
     assert result.exit_code == 0, result.output
-    assert client.post("/auth/login", json={"username": "alice", "password": "s3cret"}).status_code == 200
+    assert (
+        client.post("/auth/login", json={"username": "alice", "password": "s3cret"}).status_code
+        == 200
+    )
 
 
 def test_create_user_prompts_for_the_password_twice(runner, client):
     result = runner.invoke(args=["create-user", "bob"], input="pw1\npw1\n")
     assert result.exit_code == 0, result.output
-    assert client.post("/auth/login", json={"username": "bob", "password": "pw1"}).status_code == 200
+    assert (
+        client.post("/auth/login", json={"username": "bob", "password": "pw1"}).status_code == 200
+    )
 
 
 def test_create_user_stores_a_hash_not_the_password(runner, app):

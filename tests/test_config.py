@@ -4,10 +4,10 @@ import os
 import stat
 
 import pytest
+from helpers import add_user
 
 from backend import create_app
 from backend.config import ConfigError, load_config
-from helpers import add_user
 
 
 def test_production_refuses_to_start_without_an_explicit_secret(monkeypatch, tmp_path):
@@ -42,8 +42,10 @@ def test_environment_variables_set_lifetimes_and_origins(monkeypatch, tmp_path):
     assert config["CORS_ORIGINS"] == ["https://app.example", "https://b.example"]
 
 
-@pytest.mark.parametrize("name,value", [("ACCESS_TOKEN_TTL", "soon"), ("ACCESS_TOKEN_TTL", "0"),
-                                        ("COOKIE_SECURE", "maybe")])
+@pytest.mark.parametrize(
+    "name,value",
+    [("ACCESS_TOKEN_TTL", "soon"), ("ACCESS_TOKEN_TTL", "0"), ("COOKIE_SECURE", "maybe")],
+)
 def test_nonsense_settings_are_refused_with_their_name(monkeypatch, tmp_path, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
@@ -76,17 +78,34 @@ def test_cookies_are_host_only_by_default(client):
     assert not any("Domain=" in cookie for cookie in response.headers.getlist("Set-Cookie"))
 
 
-@pytest.mark.parametrize("name,value", [
-    ("APP_ENV", "prod"), ("APP_ENV", "Prodution"), ("APP_ENV", "staging"),
-    ("LOGIN_RATE_LIMIT", "lots"), ("LOGIN_RATE_LIMIT", "10 per fortnight"),
-    ("REFRESH_TOKEN_TTL", "1h"), ("SESSION_MAX_AGE", "-1"), ("REFRESH_DELAY_MS", "fast"),
-    ("REFRESH_REUSE_GRACE_S", "five"), ("TRUSTED_PROXY_COUNT", "yes"), ("REQUEST_LOG", "loud"),
-    ("CORS_ORIGINS", "*"), ("CORS_ORIGINS", "localhost:8000"), ("CORS_ORIGINS", "http://a.example/app"),
-    ("COOKIE_DOMAIN", "exa mple.com"), ("DATABASE_URL", "not a url"),
-    ("RATELIMIT_STORAGE_URI", "redis//localhost"), ("JWT_SECRET_KEY", " " * 40),
-    ("JWT_SECRET_KEY", "a" * 40), ("JWT_SECRET_KEY", " padded-but-otherwise-a-fine-random-key-123 "),
-])
-def test_an_unknown_or_misspelt_value_stops_start_up_naming_the_variable(monkeypatch, tmp_path, name, value):
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("APP_ENV", "prod"),
+        ("APP_ENV", "Prodution"),
+        ("APP_ENV", "staging"),
+        ("LOGIN_RATE_LIMIT", "lots"),
+        ("LOGIN_RATE_LIMIT", "10 per fortnight"),
+        ("REFRESH_TOKEN_TTL", "1h"),
+        ("SESSION_MAX_AGE", "-1"),
+        ("REFRESH_DELAY_MS", "fast"),
+        ("REFRESH_REUSE_GRACE_S", "five"),
+        ("TRUSTED_PROXY_COUNT", "yes"),
+        ("REQUEST_LOG", "loud"),
+        ("CORS_ORIGINS", "*"),
+        ("CORS_ORIGINS", "localhost:8000"),
+        ("CORS_ORIGINS", "http://a.example/app"),
+        ("COOKIE_DOMAIN", "exa mple.com"),
+        ("DATABASE_URL", "not a url"),
+        ("RATELIMIT_STORAGE_URI", "redis//localhost"),
+        ("JWT_SECRET_KEY", " " * 40),
+        ("JWT_SECRET_KEY", "a" * 40),
+        ("JWT_SECRET_KEY", " padded-but-otherwise-a-fine-random-key-123 "),
+    ],
+)
+def test_an_unknown_or_misspelt_value_stops_start_up_naming_the_variable(
+    monkeypatch, tmp_path, name, value
+):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
         load_config(str(tmp_path))

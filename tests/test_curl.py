@@ -23,7 +23,6 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
-
 from helpers import skip_or_fail
 from live import BIN, ROOT
 
@@ -37,6 +36,7 @@ TRANSLATIONS = {"zh-CN"}  # docs/<lang>/: translated editions of the guide
 
 
 # --- runnable blocks in the Markdown -------------------------------------------
+
 
 @dataclass
 class Command:
@@ -56,12 +56,18 @@ def runnable_groups() -> dict[str, list[Command]]:
             marker = re.fullmatch(r"<!--\s*run:\s*([\w-]+)\s*-->", line.strip())
             if not marker:
                 continue
-            assert lines[i + 1].strip() == "```sh", f"{doc}:{i + 1}: a run marker must be followed by ```sh"
+            assert lines[i + 1].strip() == "```sh", (
+                f"{doc}:{i + 1}: a run marker must be followed by ```sh"
+            )
             end = lines.index("```", i + 2)
             code = "\n".join(lines[i + 2 : end])
             expected = None
             for j in range(end + 1, len(lines)):
-                if lines[j].startswith("#") or lines[j].startswith("<!--") or lines[j].strip() == "```sh":
+                if (
+                    lines[j].startswith("#")
+                    or lines[j].startswith("<!--")
+                    or lines[j].strip() == "```sh"
+                ):
                     break
                 if lines[j].strip() == "```text":
                     expected = "\n".join(lines[j + 1 : lines.index("```", j + 1)])
@@ -83,13 +89,23 @@ def output_matches(expected: str, actual: str) -> bool:
 def run_group(commands: list[Command], api_url: str, workdir: Path) -> list[str]:
     """Run the blocks in one bash session; return each block's output."""
     script = "\n".join(
-        f"{c.code.replace(DOCS_API, api_url)}\nprintf '\\n%s\\n' '{END}'" for c in commands)
+        f"{c.code.replace(DOCS_API, api_url)}\nprintf '\\n%s\\n' '{END}'" for c in commands
+    )
     # TMPDIR: the walkthrough's `mktemp -d` lands in the test's own folder.
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "TMPDIR": str(workdir)}
-    done = subprocess.run(["bash", "--noprofile", "--norc"], input=script, cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc"],
+        input=script,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     outputs = (done.stdout + done.stderr).split(f"\n{END}\n")
-    assert len(outputs) == len(commands) + 1, f"the session stopped early:\n{done.stdout}\n{done.stderr}"
+    assert len(outputs) == len(commands) + 1, (
+        f"the session stopped early:\n{done.stdout}\n{done.stderr}"
+    )
     return outputs[:-1]
 
 
@@ -112,7 +128,8 @@ def test_the_commands_in_the_docs_print_what_the_docs_say(name, live_backend, tm
         if command.expected is not None:
             assert output_matches(command.expected, output), (
                 f"{command.doc.relative_to(ROOT)}:{command.line} printed:\n{output}\n"
-                f"but the docs say:\n{command.expected}")
+                f"but the docs say:\n{command.expected}"
+            )
 
 
 def test_the_curl_walkthrough_covers_the_whole_session():
@@ -125,7 +142,9 @@ def test_the_curl_walkthrough_covers_the_whole_session():
         assert route in code
     for text in ('"error":"token_reused"', '"error":"token_revoked"', "204"):
         assert text in expected
-    assert '-c "$WORK/cookies.txt"' in code and '-b "$WORK/cookies.txt"' in code, "the walkthrough uses a cookie jar"
+    assert '-c "$WORK/cookies.txt"' in code and '-b "$WORK/cookies.txt"' in code, (
+        "the walkthrough uses a cookie jar"
+    )
     assert "csrf_refresh_token" in code, "the CSRF value comes from the jar"
 
 
@@ -136,6 +155,7 @@ def test_output_matching_is_strict_outside_the_wildcards():
 
 
 # --- the .http file --------------------------------------------------------------
+
 
 @dataclass
 class HttpRequest:
@@ -203,9 +223,19 @@ process.stdout.write(JSON.stringify({ globals, tests }));
 def run_handler(script: str, globals_: dict, status: int, headers: list, body) -> dict:
     done = subprocess.run(
         ["node", "--input-type=module", "-e", HANDLER_RUNNER],
-        input=json.dumps({"script": script, "globals": globals_, "status": status,
-                          "headers": headers, "body": body}),
-        capture_output=True, text=True, timeout=30)
+        input=json.dumps(
+            {
+                "script": script,
+                "globals": globals_,
+                "status": status,
+                "headers": headers,
+                "body": body,
+            }
+        ),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -224,6 +254,7 @@ def substitute(text: str, variables: dict) -> str:
         name = match.group(1).strip()
         assert name in variables, f"undefined variable {{{{{name}}}}}"
         return str(variables[name])
+
     return re.sub(r"\{\{\s*([\w.$-]+)\s*\}\}", value, text)
 
 
@@ -231,8 +262,14 @@ def test_the_http_file_parses_into_every_route():
     variables, requests = parse_http_file(HTTP_FILE.read_text())
     assert variables["baseUrl"] == DOCS_API
     routes = {(r.method, r.url.replace("{{baseUrl}}", "")) for r in requests}
-    assert routes == {("GET", "/health"), ("POST", "/auth/login"), ("GET", "/aaa"), ("GET", "/bbb"),
-                      ("POST", "/auth/refresh"), ("POST", "/auth/logout")}
+    assert routes == {
+        ("GET", "/health"),
+        ("POST", "/auth/login"),
+        ("GET", "/aaa"),
+        ("GET", "/bbb"),
+        ("POST", "/auth/refresh"),
+        ("POST", "/auth/logout"),
+    }
     assert all(r.handler.strip() for r in requests), "every request checks its answer"
 
 
@@ -242,12 +279,16 @@ def test_the_http_file_runs_against_a_live_backend(live_backend):
     variables, requests = parse_http_file(HTTP_FILE.read_text())
     variables["baseUrl"] = server.url
     globals_: dict = {}
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), KeepErrors)
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(CookieJar()), KeepErrors
+    )
     statuses, failures = [], []
     for request in requests:
         scope = {**variables, **globals_}
         data = substitute(request.body, scope).encode() if request.body else None
-        outgoing = urllib.request.Request(substitute(request.url, scope), data=data, method=request.method)
+        outgoing = urllib.request.Request(
+            substitute(request.url, scope), data=data, method=request.method
+        )
         for key, value in request.headers:
             outgoing.add_header(key, substitute(value, scope))
         with opener.open(outgoing, timeout=10) as answer:
@@ -260,7 +301,11 @@ def test_the_http_file_runs_against_a_live_backend(live_backend):
         result = run_handler(request.handler, globals_, status, headers, body)
         globals_ = result["globals"]
         assert result["tests"], f"{request.name}: the handler ran no test"
-        failures += [f"{request.name}: {t['name']}: {t.get('message')}" for t in result["tests"] if not t["ok"]]
+        failures += [
+            f"{request.name}: {t['name']}: {t.get('message')}"
+            for t in result["tests"]
+            if not t["ok"]
+        ]
     assert not failures, "\n".join(failures)
     assert statuses == [200, 200, 200, 200, 401, 200, 401, 200, 401, 204, 401]
 
@@ -268,10 +313,16 @@ def test_the_http_file_runs_against_a_live_backend(live_backend):
 def test_the_http_parser_reads_the_format():
     variables, requests = parse_http_file(
         "# comment\n@host = http://x\n\n### First\n// note\nPOST {{host}}/a HTTP/1.1\nA: 1\n# header comment\n\n"
-        '{"k": 1}\n\n> {%\n  client.test("t", function () {});\n%}\n\n### Second\nGET {{host}}/b\n')
+        '{"k": 1}\n\n> {%\n  client.test("t", function () {});\n%}\n\n### Second\nGET {{host}}/b\n'
+    )
     assert variables == {"host": "http://x"}
     first, second = requests
     assert (first.name, first.method, first.url, first.headers, first.body) == (
-        "First", "POST", "{{host}}/a", [("A", "1")], '{"k": 1}')
+        "First",
+        "POST",
+        "{{host}}/a",
+        [("A", "1")],
+        '{"k": 1}',
+    )
     assert 'client.test("t"' in first.handler
     assert (second.name, second.method, second.body, second.handler) == ("Second", "GET", "", "")

@@ -16,9 +16,8 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
-
 import docs_excerpts
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -56,7 +55,9 @@ def fenced_blocks(text: str):
     while i < len(lines):
         m = re.match(r"^```(\S*)", lines[i].strip())
         if m:
-            end = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == "```"), len(lines))
+            end = next(
+                (j for j in range(i + 1, len(lines)) if lines[j].strip() == "```"), len(lines)
+            )
             yield i + 1, m.group(1), "\n".join(lines[i + 1 : end])
             i = end
         i += 1
@@ -116,7 +117,9 @@ def broken_links(files: list[Path]) -> list[str]:
                 problems.append(f"{where}: {target}: no such file")
                 continue
             if re.fullmatch(r"L\d+(-L\d+)?", fragment):
-                problems.append(f"{where}: {target}: line-number anchors drift; link a name instead")
+                problems.append(
+                    f"{where}: {target}: line-number anchors drift; link a name instead"
+                )
             elif fragment and resolved.suffix == ".md" and fragment not in anchors(resolved):
                 problems.append(f"{where}: {target}: no heading with the anchor #{fragment}")
     return problems
@@ -125,8 +128,20 @@ def broken_links(files: list[Path]) -> list[str]:
 # --- Mermaid -----------------------------------------------------------------
 
 DIAGRAM_TYPES = {
-    "sequenceDiagram", "flowchart", "graph", "classDiagram", "stateDiagram", "stateDiagram-v2",
-    "erDiagram", "journey", "gantt", "pie", "gitGraph", "mindmap", "timeline", "quadrantChart",
+    "sequenceDiagram",
+    "flowchart",
+    "graph",
+    "classDiagram",
+    "stateDiagram",
+    "stateDiagram-v2",
+    "erDiagram",
+    "journey",
+    "gantt",
+    "pie",
+    "gitGraph",
+    "mindmap",
+    "timeline",
+    "quadrantChart",
 }
 ARROW = r"(?:-->>|->>|-->|->|--x|-x|--\)|-\))[+-]?"
 MESSAGE = re.compile(rf"^(?P<from>[\w ]+?)\s*{ARROW}\s*(?P<to>[\w ]+?)\s*:(?P<text>.*)$")
@@ -159,7 +174,11 @@ def mermaid_problems(body: str) -> list[str]:
             used.append(m["id"])
         elif not (BLOCK.match(line) or OTHER.match(line)):
             problems.append(f"not a sequence diagram statement: {line}")
-    problems += [f"participant {p!r} is used but not declared" for p in dict.fromkeys(used) if p not in declared]
+    problems += [
+        f"participant {p!r} is used but not declared"
+        for p in dict.fromkeys(used)
+        if p not in declared
+    ]
     return problems
 
 
@@ -172,24 +191,34 @@ def mermaid_blocks(files: list[Path]):
 
 # --- the docs themselves -------------------------------------------------------
 
+
 def test_every_excerpt_matches_its_source():
     problems = docs_excerpts.check(ROOT, markdown_files())
     assert not problems, (
         "Docs and code have drifted; run `python tests/docs_excerpts.py --write` "
-        "and reread the prose around each excerpt:\n\n" + "\n\n".join(problems))
+        "and reread the prose around each excerpt:\n\n" + "\n\n".join(problems)
+    )
 
 
 def test_the_docs_quote_the_code_they_teach():
     quoted = {(e.source, e.name) for p in markdown_files() for e in docs_excerpts.find_excerpts(p)}
     expected = {
-        ("backend/auth.py", "login"), ("backend/auth.py", "refresh"), ("backend/auth.py", "logout"),
-        ("backend/tokens.py", "issue_tokens"), ("backend/tokens.py", "spend_refresh_token"),
-        ("backend/tokens.py", "revoke_family"), ("backend/resources.py", "aaa"),
+        ("backend/auth.py", "login"),
+        ("backend/auth.py", "refresh"),
+        ("backend/auth.py", "logout"),
+        ("backend/tokens.py", "issue_tokens"),
+        ("backend/tokens.py", "spend_refresh_token"),
+        ("backend/tokens.py", "revoke_family"),
+        ("backend/resources.py", "aaa"),
         ("backend/errors.py", "error_response"),
-        ("frontend/js/silent-refresh.js", "attach-token"), ("frontend/js/silent-refresh.js", "queue-and-replay"),
-        ("frontend/js/silent-refresh.js", "refresh-single-flight"), ("frontend/js/silent-refresh.js", "refresh-failure"),
-        ("frontend/js/silent-refresh.js", "stale-401"), ("frontend/js/cross-tab.js", "cross-tab"),
-        ("frontend/js/proactive-refresh.js", "proactive-refresh"), ("frontend/js/restore-session.js", "restore"),
+        ("frontend/js/silent-refresh.js", "attach-token"),
+        ("frontend/js/silent-refresh.js", "queue-and-replay"),
+        ("frontend/js/silent-refresh.js", "refresh-single-flight"),
+        ("frontend/js/silent-refresh.js", "refresh-failure"),
+        ("frontend/js/silent-refresh.js", "stale-401"),
+        ("frontend/js/cross-tab.js", "cross-tab"),
+        ("frontend/js/proactive-refresh.js", "proactive-refresh"),
+        ("frontend/js/restore-session.js", "restore"),
         ("frontend/js/naive.js", "naive-interceptor"),
     }
     assert expected <= quoted, f"not quoted anywhere in the docs: {sorted(expected - quoted)}"
@@ -197,12 +226,21 @@ def test_the_docs_quote_the_code_they_teach():
 
 def test_the_tests_the_docs_name_exist():
     """A renamed test must not leave the docs pointing at nothing."""
-    defined = {m for p in (ROOT / "tests").rglob("*.py")
-               for m in re.findall(r"^\s*def (test_\w+)", p.read_text(), re.M)}
-    named = {m for p in markdown_files() for _, line in prose_lines(p.read_text())
-             for m in re.findall(r"\b(test_[a-z0-9_]+)\b(?!\.py|\.mjs)", line)}
+    defined = {
+        m
+        for p in (ROOT / "tests").rglob("*.py")
+        for m in re.findall(r"^\s*def (test_\w+)", p.read_text(), re.M)
+    }
+    named = {
+        m
+        for p in markdown_files()
+        for _, line in prose_lines(p.read_text())
+        for m in re.findall(r"\b(test_[a-z0-9_]+)\b(?!\.py|\.mjs)", line)
+    }
     assert named, "the docs name no tests"
-    assert named <= defined, f"named in the docs but not defined in tests/: {sorted(named - defined)}"
+    assert named <= defined, (
+        f"named in the docs but not defined in tests/: {sorted(named - defined)}"
+    )
 
 
 def test_relative_links_images_and_anchors_resolve():
@@ -213,15 +251,20 @@ def test_relative_links_images_and_anchors_resolve():
 def test_every_chapter_is_in_the_index_and_the_index_lists_only_chapters():
     index = DOCS / "README.md"
     linked = [target.partition("#")[0] for _, target in links(index)]
-    linked_chapters = list(dict.fromkeys(t for t in linked if CHAPTER.match(t)))  # first mention of each
+    linked_chapters = list(
+        dict.fromkeys(t for t in linked if CHAPTER.match(t))
+    )  # first mention of each
     on_disk = [p.name for p in chapters()]
     assert on_disk, "no numbered chapters in docs/"
     assert sorted(set(linked_chapters)) == on_disk, (
         f"missing from the index: {sorted(set(on_disk) - set(linked_chapters))}; "
-        f"in the index but not on disk: {sorted(set(linked_chapters) - set(on_disk))}")
+        f"in the index but not on disk: {sorted(set(linked_chapters) - set(on_disk))}"
+    )
     assert linked_chapters == sorted(linked_chapters), "the index lists chapters out of order"
     numbers = [int(name[:2]) for name in on_disk]
-    assert numbers == list(range(1, len(numbers) + 1)), f"chapter numbers have gaps or repeats: {numbers}"
+    assert numbers == list(range(1, len(numbers) + 1)), (
+        f"chapter numbers have gaps or repeats: {numbers}"
+    )
 
 
 @pytest.mark.parametrize("chapter", chapters(), ids=lambda p: p.name)
@@ -229,22 +272,37 @@ def test_each_chapter_starts_with_what_you_build_and_ends_with_how_to_check(chap
     text = chapter.read_text()
     h1 = [line for _, line in prose_lines(text) if line.startswith("# ")]
     assert len(h1) == 1, "one # title per chapter"
-    assert h1[0].startswith(f"# {int(chapter.name[:2])}. "), f"title should start with its number: {h1[0]}"
+    assert h1[0].startswith(f"# {int(chapter.name[:2])}. "), (
+        f"title should start with its number: {h1[0]}"
+    )
     sections = [line[3:].strip() for _, line in prose_lines(text) if line.startswith("## ")]
     assert sections and sections[0] == "What you will build", f"first section: {sections[:1]}"
     assert sections[-1] == "Check it works", f"last section: {sections[-1:]}"
     last = text.split("\n## Check it works", 1)[1]
     assert "```" in last, "'Check it works' needs a command to run"
-    assert re.search(r"\[[^\]]+\]\((\d\d-[a-z0-9-]+\.md|README\.md)\)", last), \
+    assert re.search(r"\[[^\]]+\]\((\d\d-[a-z0-9-]+\.md|README\.md)\)", last), (
         "'Check it works' should link to the next chapter (or back to the index)"
+    )
 
 
 def test_mermaid_diagrams_parse_and_cover_the_flows():
     blocks = list(mermaid_blocks(markdown_files()))
-    problems = [f"{p.relative_to(ROOT)}:{n}: {msg}" for p, n, body in blocks for msg in mermaid_problems(body)]
+    problems = [
+        f"{p.relative_to(ROOT)}:{n}: {msg}"
+        for p, n, body in blocks
+        for msg in mermaid_problems(body)
+    ]
     assert not problems, "\n".join(problems)
-    names = {m for _, _, body in blocks for m in re.findall(r"^\s*%% diagram: ([\w-]+)", body, re.M)}
-    required = {"login", "guarded-call", "silent-refresh-burst", "reuse-detection", "failed-refresh"}
+    names = {
+        m for _, _, body in blocks for m in re.findall(r"^\s*%% diagram: ([\w-]+)", body, re.M)
+    }
+    required = {
+        "login",
+        "guarded-call",
+        "silent-refresh-burst",
+        "reuse-detection",
+        "failed-refresh",
+    }
     assert required <= names, f"missing sequence diagrams: {sorted(required - names)}"
 
 
@@ -312,8 +370,10 @@ def test_excerpt_check_reports_stale_blocks_and_write_fixes_them(sample):
     assert docs_excerpts.check(root, [doc]) == []
     text = doc.read_text()
     assert "@functools.cache\ndef spend(jti):" in text  # decorators come along
-    assert "```python\ndef open(self):\n    return \"open\"\n```" in text  # dedented method
-    assert "function attach(config) {\n  config.ok = true;\n  return config;\n}" in text  # nested markers dropped
+    assert '```python\ndef open(self):\n    return "open"\n```' in text  # dedented method
+    assert (
+        "function attach(config) {\n  config.ok = true;\n  return config;\n}" in text
+    )  # nested markers dropped
     assert docs_excerpts.write(root, [doc]) == []  # idempotent
 
 
@@ -329,9 +389,14 @@ def test_excerpt_check_fails_when_the_source_changes(sample, tmp_path):
 
 def test_excerpt_check_fails_when_the_real_code_changes(tmp_path):
     """The same, on a temporary copy of this repository's backend and a chapter."""
-    chapter = next(p for p in chapters() if any(
-        e.source == "backend/tokens.py" and e.name == "spend_refresh_token"
-        for e in docs_excerpts.find_excerpts(p)))
+    chapter = next(
+        p
+        for p in chapters()
+        if any(
+            e.source == "backend/tokens.py" and e.name == "spend_refresh_token"
+            for e in docs_excerpts.find_excerpts(p)
+        )
+    )
     shutil.copytree(ROOT / "backend", tmp_path / "backend")
     (tmp_path / "docs").mkdir()
     copy = tmp_path / "docs" / chapter.name
@@ -355,7 +420,9 @@ def test_excerpt_check_reports_renamed_code_and_bad_fences(sample):
 
 
 def test_link_checker_finds_missing_files_anchors_and_line_anchors(tmp_path):
-    (tmp_path / "other.md").write_text("# Other page\n\n## Step 2: log in (`/auth/login`)\n\n## Step 2: log in (`/auth/login`)\n")
+    (tmp_path / "other.md").write_text(
+        "# Other page\n\n## Step 2: log in (`/auth/login`)\n\n## Step 2: log in (`/auth/login`)\n"
+    )
     page = tmp_path / "page.md"
     page.write_text(
         "# Page\n\n## A heading\n\n"
@@ -366,22 +433,32 @@ def test_link_checker_finds_missing_files_anchors_and_line_anchors(tmp_path):
     )
     problems = broken_links([page])
     assert len(problems) == 5, problems
-    for expected in ("missing.md: no such file", "other.md#nope: no heading", "#nope: no heading",
-                     "images/none.png: no such file", "line-number anchors"):
+    for expected in (
+        "missing.md: no such file",
+        "other.md#nope: no heading",
+        "#nope: no heading",
+        "images/none.png: no such file",
+        "line-number anchors",
+    ):
         assert any(expected in p for p in problems), expected
 
 
 def test_github_slugs():
     assert github_slug("3. Backend: login and tokens") == "3-backend-login-and-tokens"
     assert github_slug("Why `localStorage` is out") == "why-localstorage-is-out"
-    assert github_slug("[Linked](x.md) heading, with punctuation!") == "linked-heading-with-punctuation"
+    assert (
+        github_slug("[Linked](x.md) heading, with punctuation!")
+        == "linked-heading-with-punctuation"
+    )
     assert github_slug("naive vs. queued: N → 1") == "naive-vs-queued-n--1"
 
 
 def test_mermaid_checker_rejects_typos():
     good = "sequenceDiagram\n  %% diagram: x\n  participant B as Browser\n  actor U\n  U->>B: click\n  B-->>U: 200\n  Note over B,U: ok\n  alt yes\n  B-)U: ping\n  end"
     assert mermaid_problems(good) == []
-    assert mermaid_problems("sequencediagram\n  A->>B: x") == ["unknown diagram type: sequencediagram"]
+    assert mermaid_problems("sequencediagram\n  A->>B: x") == [
+        "unknown diagram type: sequencediagram"
+    ]
     bad = "sequenceDiagram\n  participant A\n  A->>C: hi\n  A=>>A: typo\n  A->>A: a; b"
     problems = mermaid_problems(bad)
     assert any("'C' is used but not declared" in p for p in problems)

@@ -4,13 +4,10 @@ tests/docs_i18n.py does the checking; these tests run it on the real docs,
 and on small broken copies, so each rule is shown to fail when it should.
 """
 
-import shutil
-import textwrap
 from pathlib import Path
 
-import pytest
-
 import docs_i18n
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,12 +126,18 @@ def test_changing_only_the_code_in_an_excerpt_needs_no_new_translation(docs):
     assert not any("changed since" in p for p in docs_i18n.problems("zh-CN", docs))
 
 
-@pytest.mark.parametrize("old, new, kind", [
-    ("<!-- excerpt: backend/tokens.py::spend_refresh_token -->",
-     "<!-- excerpt: backend/tokens.py::revoke_family -->", "excerpts"),
-    ("curl -s http://127.0.0.1:5001/health", "curl http://127.0.0.1:5001/health", "runs"),
-    ("../images/demo.png", "../images/other.png", "images"),
-])
+@pytest.mark.parametrize(
+    "old, new, kind",
+    [
+        (
+            "<!-- excerpt: backend/tokens.py::spend_refresh_token -->",
+            "<!-- excerpt: backend/tokens.py::revoke_family -->",
+            "excerpts",
+        ),
+        ("curl -s http://127.0.0.1:5001/health", "curl http://127.0.0.1:5001/health", "runs"),
+        ("../images/demo.png", "../images/other.png", "images"),
+    ],
+)
 def test_a_different_excerpt_run_block_or_image_is_caught(docs, old, new, kind):
     if kind == "images":
         (docs / "images" / "other.png").write_bytes(b"png")

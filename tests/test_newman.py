@@ -17,7 +17,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from helpers import skip_or_fail
 from live import ROOT
 
@@ -27,8 +26,14 @@ POSTMAN = ROOT / "docs" / "postman"
 COLLECTION = POSTMAN / "silent-refresh.postman_collection.json"
 ENVIRONMENT = POSTMAN / "silent-refresh.postman_environment.json"
 NEWMAN = ROOT / "tests" / "newman" / "node_modules" / ".bin" / "newman"
-ROUTES = {("GET", "/health"), ("POST", "/auth/login"), ("GET", "/aaa"), ("GET", "/bbb"),
-          ("POST", "/auth/refresh"), ("POST", "/auth/logout")}
+ROUTES = {
+    ("GET", "/health"),
+    ("POST", "/auth/login"),
+    ("GET", "/aaa"),
+    ("GET", "/bbb"),
+    ("POST", "/auth/refresh"),
+    ("POST", "/auth/logout"),
+}
 
 
 def requests_in(items):
@@ -45,36 +50,73 @@ def load(path: Path) -> dict:
 
 def test_the_collection_is_v2_1_with_every_route_and_an_auto_refresh_script():
     collection = load(COLLECTION)
-    assert collection["info"]["schema"] == "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
-    routes = {(r["request"]["method"], r["request"]["url"]["raw"].replace("{{baseUrl}}", ""))
-              for r in requests_in(collection["item"])}
+    assert (
+        collection["info"]["schema"]
+        == "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
+    )
+    routes = {
+        (r["request"]["method"], r["request"]["url"]["raw"].replace("{{baseUrl}}", ""))
+        for r in requests_in(collection["item"])
+    }
     assert routes == ROUTES
     pre = [e for e in collection["event"] if e["listen"] == "prerequest"]
     assert len(pre) == 1
     script = "\n".join(pre[0]["script"]["exec"])
-    for needed in ("pm.cookies.jar()", "csrf_refresh_token", "X-CSRF-TOKEN", "/auth/refresh",
-                   "pm.sendRequest", "accessTokenExpiresAt"):
+    for needed in (
+        "pm.cookies.jar()",
+        "csrf_refresh_token",
+        "X-CSRF-TOKEN",
+        "/auth/refresh",
+        "pm.sendRequest",
+        "accessTokenExpiresAt",
+    ):
         assert needed in script, needed
     assert collection["auth"]["bearer"][0]["value"] == "{{accessToken}}"
     for request in requests_in(collection["item"]):
         tests = [e for e in request.get("event", []) if e["listen"] == "test"]
-        assert tests and "pm.test(" in "\n".join(tests[0]["script"]["exec"]) or request["name"].startswith("Let "), \
-            f"{request['name']} checks nothing"
+        assert (
+            tests
+            and "pm.test(" in "\n".join(tests[0]["script"]["exec"])
+            or request["name"].startswith("Let ")
+        ), f"{request['name']} checks nothing"
     environment = load(ENVIRONMENT)
     keys = {v["key"] for v in environment["values"]}
-    assert {"baseUrl", "username", "password", "accessToken", "accessTokenExpiresAt", "waitSeconds"} <= keys
+    assert {
+        "baseUrl",
+        "username",
+        "password",
+        "accessToken",
+        "accessTokenExpiresAt",
+        "waitSeconds",
+    } <= keys
 
 
 def run_newman(server_url: str, tmp_path: Path, **env_vars) -> tuple[dict, dict]:
     if not shutil.which("node"):
-        skip_or_fail("newman not installed: no node on PATH (install Node 20+, then npm ci --prefix tests/newman)")
+        skip_or_fail(
+            "newman not installed: no node on PATH (install Node 20+, then npm ci --prefix tests/newman)"
+        )
     if not NEWMAN.exists():
         skip_or_fail("newman not installed: run npm ci --prefix tests/newman")
     report, final_env = tmp_path / "newman.json", tmp_path / "environment.json"
-    command = [str(NEWMAN), "run", str(COLLECTION), "-e", str(ENVIRONMENT),
-               "--env-var", f"baseUrl={server_url}", "--reporters", "cli,json",
-               "--reporter-json-export", str(report), "--export-environment", str(final_env),
-               "--color", "off", "--disable-unicode"]
+    command = [
+        str(NEWMAN),
+        "run",
+        str(COLLECTION),
+        "-e",
+        str(ENVIRONMENT),
+        "--env-var",
+        f"baseUrl={server_url}",
+        "--reporters",
+        "cli,json",
+        "--reporter-json-export",
+        str(report),
+        "--export-environment",
+        str(final_env),
+        "--color",
+        "off",
+        "--disable-unicode",
+    ]
     for key, value in env_vars.items():
         command += ["--env-var", f"{key}={value}"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
@@ -124,7 +166,12 @@ def test_newman_refreshes_silently_when_the_token_expires_mid_collection(live_ba
     calls = refresh_calls(server)
     assert calls.count(200) >= 2, calls  # the explicit rotation, and at least one silent refresh
     # The request right after the wait was preceded by a passing silent-refresh check.
-    names = [a["assertion"] for e in run["executions"] if e["item"]["name"].startswith("Call /bbb (silently")
-             for a in e.get("assertions", []) if not a.get("error")]
+    names = [
+        a["assertion"]
+        for e in run["executions"]
+        if e["item"]["name"].startswith("Call /bbb (silently")
+        for a in e.get("assertions", [])
+        if not a.get("error")
+    ]
     assert "silent refresh before /bbb answers 200" in names, names
     assert "after the wait the request went out with a new access token" in names, names

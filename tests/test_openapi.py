@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from helpers import add_user, make_token
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
+from test_schemathesis import CHECKS, OPENAPI_FILE
 
 from backend import errors
-from helpers import add_user, make_token
-from test_schemathesis import CHECKS, OPENAPI_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 DESCRIPTION = json.loads(OPENAPI_FILE.read_text())
@@ -70,7 +70,9 @@ def test_every_route_of_the_app_is_described_and_nothing_else(app):
     routes = app_routes(app)
     assert routes, "the app has no routes?"
     assert sorted(routes - described_operations()) == [], "routes missing from backend/openapi.json"
-    assert sorted(described_operations() - routes) == [], "described operations the app does not have"
+    assert sorted(described_operations() - routes) == [], (
+        "described operations the app does not have"
+    )
 
 
 def postman_requests(items) -> list[tuple[str, str]]:
@@ -122,15 +124,21 @@ def described_errors() -> set[tuple[int, str]]:
             for status, response in operation["responses"].items():
                 walk(response, int(status))
     for response in DESCRIPTION["components"]["responses"].values():
-        for code in response["content"]["application/json"]["schema"]["allOf"][1]["properties"]["error"]["enum"]:
+        for code in response["content"]["application/json"]["schema"]["allOf"][1]["properties"][
+            "error"
+        ]["enum"]:
             found.add((HTTP_STATUS_OF_COMPONENT[code], code))
     return found
 
 
 # components/responses that no operation can name (any path, any method).
 HTTP_STATUS_OF_COMPONENT = {
-    "bad_request": 400, "payload_too_large": 413, "rate_limited": 429,
-    "not_found": 404, "method_not_allowed": 405, "internal_error": 500,
+    "bad_request": 400,
+    "payload_too_large": 413,
+    "rate_limited": 429,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "internal_error": 500,
 }
 
 
@@ -139,7 +147,10 @@ def raised_errors() -> set[tuple[int, str]]:
     calls, the token error table, and the HTTP errors given their own code."""
     found = set()
     for source in (ROOT / "backend").glob("**/*.py"):
-        found |= {(int(s), c) for s, c in re.findall(r'ApiError\(\s*(\d{3}),\s*"([a-z_]+)"', source.read_text())}
+        found |= {
+            (int(s), c)
+            for s, c in re.findall(r'ApiError\(\s*(\d{3}),\s*"([a-z_]+)"', source.read_text())
+        }
     found |= {(401, code) for _, code, _ in errors.TOKEN_ERROR_CODES} | {(401, "invalid_token")}
     found |= {(413, "payload_too_large"), (429, "rate_limited"), (500, "internal_error")}
     return found
@@ -178,7 +189,12 @@ def test_every_described_error_is_real_and_matches_the_description(app_factory, 
         return {"X-CSRF-TOKEN": client.get_cookie("csrf_refresh_token").value}
 
     check("POST", "/auth/login", client.post("/auth/login", data="nope"), 400)
-    check("POST", "/auth/login", client.post("/auth/login", json={"username": "x" * 20_000, "password": "p"}), 413)
+    check(
+        "POST",
+        "/auth/login",
+        client.post("/auth/login", json={"username": "x" * 20_000, "password": "p"}),
+        413,
+    )
     tokens = login().get_json()
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
     check("GET", "/aaa", client.get("/aaa", headers=bearer), 200)
@@ -191,19 +207,28 @@ def test_every_described_error_is_real_and_matches_the_description(app_factory, 
     spent_csrf = csrf()
     check("POST", "/auth/refresh", client.post("/auth/refresh", headers=spent_csrf), 200)
     client.set_cookie("refresh_token_cookie", spent_cookie, path="/auth")
-    check("POST", "/auth/refresh", client.post("/auth/refresh", headers=spent_csrf), 401)  # token_reused
-    check("POST", "/auth/refresh", client.post("/auth/refresh", headers=spent_csrf), 401)  # token_revoked
+    check(
+        "POST", "/auth/refresh", client.post("/auth/refresh", headers=spent_csrf), 401
+    )  # token_reused
+    check(
+        "POST", "/auth/refresh", client.post("/auth/refresh", headers=spent_csrf), 401
+    )  # token_revoked
     login()
     check("POST", "/auth/logout", client.post("/auth/logout", headers=csrf()), 204)
     client.delete_cookie("refresh_token_cookie", path="/auth")
-    check("POST", "/auth/refresh", client.post("/auth/refresh", headers={"X-CSRF-TOKEN": "x"}), 401)  # missing_token
+    check(
+        "POST", "/auth/refresh", client.post("/auth/refresh", headers={"X-CSRF-TOKEN": "x"}), 401
+    )  # missing_token
     for _ in range(3):
         check("POST", "/auth/login", login("wrong"), 401)  # invalid_credentials
     check("POST", "/auth/login", login("wrong"), 429)
     check("GET", "/openapi.json", client.get("/openapi.json"), 200)
 
     # The app-wide answers: the JSON bodies must match components/responses.
-    for response, name in [(client.get("/no-such-path"), "NotFound"), (client.post("/health"), "MethodNotAllowed")]:
+    for response, name in [
+        (client.get("/no-such-path"), "NotFound"),
+        (client.post("/health"), "MethodNotAllowed"),
+    ]:
         assert_matches_component(response, name)
         produced.add((response.status_code, response.get_json()["error"]))
     assert "Allow" in response.headers
@@ -230,7 +255,9 @@ def assert_matches_component(response, name):
     component = DESCRIPTION["components"]["responses"][name]
     assert response.mimetype == "application/json"
     pointer = f"/components/responses/{name}/content/application~1json/schema"
-    errors_found = [e.message for e in resolving_validator(pointer).iter_errors(response.get_json())]
+    errors_found = [
+        e.message for e in resolving_validator(pointer).iter_errors(response.get_json())
+    ]
     assert errors_found == []
     for header, definition in component.get("headers", {}).items():
         assert not definition.get("required") or header in response.headers

@@ -32,7 +32,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-
 from helpers import skip_or_fail
 from live import BIN, ROOT, LiveServer, backend_env, flask_cli, free_port, wait_until_up
 
@@ -60,7 +59,10 @@ def serve(tmp_path):
         with log_path.open("w") as log:  # the child keeps its own copy of the descriptor
             process = subprocess.Popen(
                 [*SERVE, "--workers", str(workers), "--bind", f"127.0.0.1:{port}"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         server = LiveServer(f"http://127.0.0.1:{port}", process, env, log_path)
         servers.append(server)
@@ -83,8 +85,8 @@ def prepare(env: dict) -> dict:
 
 
 def drop_tables(url: str) -> None:
-    from backend.extensions import db  # the backend's own table definitions
     import backend.models  # noqa: F401  (registers the tables on db.metadata)
+    from backend.extensions import db  # the backend's own table definitions
 
     engine = sa.create_engine(url)
     try:
@@ -93,10 +95,12 @@ def drop_tables(url: str) -> None:
         engine.dispose()
 
 
-@pytest.fixture(params=[
-    pytest.param(("sqlite", 2), id="sqlite-2-workers"),
-    pytest.param(("postgresql", 4), id="postgresql-4-workers", marks=pytest.mark.postgres),
-])
+@pytest.fixture(
+    params=[
+        pytest.param(("sqlite", 2), id="sqlite-2-workers"),
+        pytest.param(("postgresql", 4), id="postgresql-4-workers", marks=pytest.mark.postgres),
+    ]
+)
 def database(request, tmp_path):
     """(DATABASE_URL, workers): a temporary SQLite file with 2 workers, or
     TEST_DATABASE_URL's PostgreSQL with 4 (tables dropped before and after)."""
@@ -116,8 +120,9 @@ def token_rows(url: str) -> list[dict]:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(sa.text(
-                "SELECT family, spent_at, revoked_at FROM refresh_tokens ORDER BY id"))
+            rows = connection.execute(
+                sa.text("SELECT family, spent_at, revoked_at FROM refresh_tokens ORDER BY id")
+            )
             return [dict(row._mapping) for row in rows]
     finally:
         engine.dispose()
@@ -172,7 +177,9 @@ class Session:
         return response
 
     def login(self, url, username="demo", password="password") -> Response:
-        return self.keep(send(url, "POST", "/auth/login", {"username": username, "password": password}))
+        return self.keep(
+            send(url, "POST", "/auth/login", {"username": username, "password": password})
+        )
 
     def refresh_headers(self) -> dict:
         cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
@@ -237,7 +244,10 @@ def test_50_concurrent_refreshes_with_one_token_have_exactly_one_winner(database
         winners = [r for r in results if r.status == 200]
         losers = [r for r in results if r.status != 200]
         assert len(winners) == 1, (round_, [(r.status, r.error) for r in results])
-        assert {(r.status, r.error) for r in losers} <= {(401, "token_reused"), (401, "token_revoked")}
+        assert {(r.status, r.error) for r in losers} <= {
+            (401, "token_reused"),
+            (401, "token_revoked"),
+        }
         assert any(r.error == "token_reused" for r in losers)  # reuse detected, not just refused
 
         # The family is revoked: the winner's brand-new token is refused as well.
@@ -322,7 +332,11 @@ def test_production_refuses_to_boot_without_an_explicit_secret(tmp_path):
     try:
         finished = subprocess.run(
             [*SERVE, "--workers", "2", "--bind", f"127.0.0.1:{free_port()}"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=30,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
     except subprocess.TimeoutExpired:
         pytest.fail("gunicorn started (and kept running) without JWT_SECRET_KEY in production")
@@ -362,11 +376,15 @@ def request_log(server: LiveServer, since: int = 0) -> list[dict]:
     out on a slow machine can still be served, and logged, afterwards)."""
     lines = server.log()[since:].splitlines()
     entries = [json.loads(line) for line in lines if line.startswith("{")]
-    return list(itertools.dropwhile(lambda e: (e["method"], e["path"]) == ("GET", "/health"), entries))
+    return list(
+        itertools.dropwhile(lambda e: (e["method"], e["path"]) == ("GET", "/health"), entries)
+    )
 
 
 @pytest.mark.parametrize("trusted_proxies", [None, 1])
-def test_x_forwarded_for_is_believed_only_behind_a_configured_proxy(trusted_proxies, serve, tmp_path):
+def test_x_forwarded_for_is_believed_only_behind_a_configured_proxy(
+    trusted_proxies, serve, tmp_path
+):
     settings = {"TRUSTED_PROXY_COUNT": trusted_proxies} if trusted_proxies else {}
     server = serve(production_env(tmp_path, **settings), workers=2)
     start = len(server.log())
@@ -412,7 +430,11 @@ def test_request_log_has_one_line_per_request_and_no_secrets(serve, tmp_path):
     thief = Session()
     thief.cookies = spent
     record("POST", "/auth/refresh", thief.refresh(server.url))
-    record("POST", "/auth/logout", send(server.url, "POST", "/auth/logout", headers=session.refresh_headers()))
+    record(
+        "POST",
+        "/auth/logout",
+        send(server.url, "POST", "/auth/logout", headers=session.refresh_headers()),
+    )
     record("GET", "/health", send(server.url, "GET", "/health"))
     server.stop()
 
@@ -423,8 +445,11 @@ def test_request_log_has_one_line_per_request_and_no_secrets(serve, tmp_path):
 
     engine = sa.create_engine(url)
     with engine.connect() as connection:
-        secrets.add(connection.execute(sa.text(
-            "SELECT password_hash FROM users WHERE username = 'alice'")).scalar_one())
+        secrets.add(
+            connection.execute(
+                sa.text("SELECT password_hash FROM users WHERE username = 'alice'")
+            ).scalar_one()
+        )
     engine.dispose()
     log = server.log()
     assert len(secrets) >= 8  # two passwords, tokens, cookie values, the hash
@@ -439,8 +464,9 @@ def test_guarded_routes_answer_without_any_database(tmp_path):
     """Why /aaa is cheap: the access token is checked with the signing key
     alone. With a database that cannot even be opened, /aaa still answers,
     while /auth/login (which must read the users table) cannot."""
-    from backend import create_app
     from helpers import make_token
+
+    from backend import create_app
 
     unreachable = f"sqlite:///{tmp_path / 'no-such-directory' / 'app.sqlite'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": unreachable})

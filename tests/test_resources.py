@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import jwt as pyjwt
 import pytest
+from helpers import TEST_SECRET, make_token
 from sqlalchemy import event
 
 from backend.extensions import db
-from helpers import TEST_SECRET, make_token
 
 
 def b64(data: dict) -> str:
@@ -94,7 +94,9 @@ def test_refresh_token_as_access_token_is_invalid_token(app, auth):
 
 def test_token_missing_our_claims_is_invalid_token(app, auth):
     no_username = pyjwt.encode(
-        {"sub": "1", "type": "access", "jti": "j", "exp": 9_999_999_999}, TEST_SECRET, algorithm="HS256"
+        {"sub": "1", "type": "access", "jti": "j", "exp": 9_999_999_999},
+        TEST_SECRET,
+        algorithm="HS256",
     )
     assert_401(auth.get("/aaa", no_username), "invalid_token")
 

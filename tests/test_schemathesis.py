@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from helpers import add_user
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -21,8 +22,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-
-from helpers import add_user
 
 OPENAPI_FILE = Path(__file__).resolve().parent.parent / "backend" / "openapi.json"
 CHECKS = [
@@ -46,7 +45,9 @@ def fuzzed_app(app_factory):
 
 # Bounded and repeatable: the same examples on every run, no example
 # database, no deadline (a shared CI machine is slow now and then).
-BOUNDED = settings(derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+BOUNDED = settings(
+    derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck)
+)
 
 
 @schema.parametrize()

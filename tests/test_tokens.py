@@ -46,7 +46,9 @@ def test_purge_tokens_deletes_only_expired_rows(app):
         now = utcnow()
         db.session.add_all(
             [
-                RefreshToken(jti="expired", user_id=1, family="a", expires_at=now - timedelta(seconds=1)),
+                RefreshToken(
+                    jti="expired", user_id=1, family="a", expires_at=now - timedelta(seconds=1)
+                ),
                 RefreshToken(jti="live", user_id=1, family="a", expires_at=now + timedelta(days=1)),
             ]
         )
@@ -68,6 +70,7 @@ def test_deleting_a_user_deletes_their_refresh_tokens(app, auth):
 
 
 # --- REFRESH_REUSE_GRACE_S: a lost response --------------------------------
+
 
 def lose_the_response(auth):
     """The server rotates R0 -> R1, but the answer never reaches the client,

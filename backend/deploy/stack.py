@@ -42,8 +42,11 @@ def free_port() -> int:
 def missing_tools(need_initdb: bool = True) -> list[str]:
     """What this machine lacks to run the stack (empty list: nothing)."""
     wanted = {"nginx": "nginx", "redis-server": "redis-server"}
-    missing = [f"{name} (apt-get install {package})" for name, package in wanted.items()
-               if not find_binary(name)]
+    missing = [
+        f"{name} (apt-get install {package})"
+        for name, package in wanted.items()
+        if not find_binary(name)
+    ]
     if need_initdb and not postgres_bin("initdb"):
         missing.append("PostgreSQL's initdb (apt-get install postgresql), or set DATABASE_URL")
     return missing
@@ -55,12 +58,16 @@ def find_binary(name: str) -> str | None:
 
 
 def postgres_bin(name: str) -> str | None:
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/" + name),
-                      key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/" + name),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
     return str(versions[-1]) if versions else shutil.which(name)
 
 
-def wait_for(check, what: str, process: subprocess.Popen | None = None, timeout: float = 30.0) -> None:
+def wait_for(
+    check, what: str, process: subprocess.Popen | None = None, timeout: float = 30.0
+) -> None:
     """Poll `check()` until it is true: "is it answering?" can only be asked."""
     deadline = time.monotonic() + timeout
     while not check():
@@ -93,8 +100,13 @@ class Service:
     def start(self) -> "Service":
         with self.log_path.open("ab") as log:  # the child keeps its own copy
             self.process = subprocess.Popen(
-                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                self.command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         return self
 
@@ -136,10 +148,10 @@ class Stack:
 
     app_servers: int = 2
     workers: int = 3
-    port: int = 0                   # nginx; 0 = a free port
+    port: int = 0  # nginx; 0 = a free port
     api_prefix: str = "/api"
     database_url: str | None = None  # None: a throwaway cluster (initdb)
-    fail_timeout: str = "10s"       # how long nginx leaves out a server it could not reach
+    fail_timeout: str = "10s"  # how long nginx leaves out a server it could not reach
     settings: dict = field(default_factory=dict)  # extra app settings (ACCESS_TOKEN_TTL=...)
     run_dir: Path | None = None
 
@@ -166,16 +178,33 @@ class Stack:
         self.port = self.port or free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.redis_port = free_port()
-        self.redis = self._service("redis", [
-            find_binary("redis-server"), "--bind", HOST, "--port", str(self.redis_port),
-            "--save", "", "--appendonly", "no", "--dir", str(self.run_dir),
-        ]).start()
+        self.redis = self._service(
+            "redis",
+            [
+                find_binary("redis-server"),
+                "--bind",
+                HOST,
+                "--port",
+                str(self.redis_port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.run_dir),
+            ],
+        ).start()
         self.database_url = self.database_url or self._throwaway_postgres()
         wait_for(self.redis_answers, "redis-server", self.redis.process)
 
         self.app_env = self._app_env()
-        subprocess.run([str(BIN / "flask"), "--app", "backend", "init-db"], cwd=ROOT,
-                       env=self.app_env, check=True, capture_output=True)
+        subprocess.run(
+            [str(BIN / "flask"), "--app", "backend", "init-db"],
+            cwd=ROOT,
+            env=self.app_env,
+            check=True,
+            capture_output=True,
+        )
         for index in range(self.app_servers):
             self.apps.append(self._app_server("app-" + "abcdefgh"[index]))
         for app in self.apps:
@@ -188,28 +217,44 @@ class Stack:
         return f"redis://{HOST}:{self.redis_port}/0?socket_connect_timeout=1&socket_timeout=1"
 
     def _app_env(self) -> dict:
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
-        env.update({
-            "APP_ENV": "production",
-            "JWT_SECRET_KEY": os.environ.get("JWT_SECRET_KEY") or secrets.token_hex(32),  # one key for all
-            "DATABASE_URL": self.database_url,
-            "RATELIMIT_STORAGE_URI": self.redis_url,
-            "API_PREFIX": self.api_prefix,
-            "TRUSTED_PROXY_COUNT": "1",  # nginx
-            "CORS_ORIGINS": self.url,    # same origin: CORS is not needed, but say who we are
-            # Plain http on loopback here; behind TLS leave it at its production default (true).
-            "COOKIE_SECURE": "false",
-            "REQUEST_LOG": "true",
-            "WEB_CONCURRENCY": str(self.workers),
-        })
+        env = {
+            k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")
+        }
+        env.update(
+            {
+                "APP_ENV": "production",
+                "JWT_SECRET_KEY": os.environ.get("JWT_SECRET_KEY")
+                or secrets.token_hex(32),  # one key for all
+                "DATABASE_URL": self.database_url,
+                "RATELIMIT_STORAGE_URI": self.redis_url,
+                "API_PREFIX": self.api_prefix,
+                "TRUSTED_PROXY_COUNT": "1",  # nginx
+                "CORS_ORIGINS": self.url,  # same origin: CORS is not needed, but say who we are
+                # Plain http on loopback here; behind TLS leave it at its production default (true).
+                "COOKIE_SECURE": "false",
+                "REQUEST_LOG": "true",
+                "WEB_CONCURRENCY": str(self.workers),
+            }
+        )
         env.update({k: str(v) for k, v in self.settings.items()})
         return env
 
     def _app_server(self, name: str, port: int = 0) -> AppServer:
         port = port or free_port()
-        app = AppServer(name, [str(BIN / "gunicorn"), "-c", "backend/gunicorn.conf.py",
-                               "--bind", f"{HOST}:{port}", "backend:create_app()"],
-                        self.run_dir / f"{name}.log", env=self.app_env, port=port)
+        app = AppServer(
+            name,
+            [
+                str(BIN / "gunicorn"),
+                "-c",
+                "backend/gunicorn.conf.py",
+                "--bind",
+                f"{HOST}:{port}",
+                "backend:create_app()",
+            ],
+            self.run_dir / f"{name}.log",
+            env=self.app_env,
+            port=port,
+        )
         self.services.append(app)
         return app.start()
 
@@ -225,19 +270,38 @@ class Stack:
     def start_nginx(self, apps: list[AppServer], port: int, name: str = "nginx") -> Service:
         """An nginx in front of `apps`, on `port` (the benchmark adds a second
         one, in front of one app server only)."""
-        servers = "\n".join(f"        server {HOST}:{app.port} max_fails=1 fail_timeout={self.fail_timeout};"
-                            for app in apps)
+        servers = "\n".join(
+            f"        server {HOST}:{app.port} max_fails=1 fail_timeout={self.fail_timeout};"
+            for app in apps
+        )
         folder = self.run_dir / name
         folder.mkdir(exist_ok=True)
-        values = {"RUN_DIR": str(folder), "UPSTREAM_SERVERS": servers, "LISTEN": f"{HOST}:{port}",
-                  "FRONTEND_ROOT": str(ROOT / "frontend"), "API_PREFIX": self.api_prefix}
+        values = {
+            "RUN_DIR": str(folder),
+            "UPSTREAM_SERVERS": servers,
+            "LISTEN": f"{HOST}:{port}",
+            "FRONTEND_ROOT": str(ROOT / "frontend"),
+            "API_PREFIX": self.api_prefix,
+        }
         text = (HERE / "nginx.conf.template").read_text()
         for key, value in values.items():
             text = text.replace("${" + key + "}", value)
         config = folder / "nginx.conf"
         config.write_text(text)
-        nginx = self._service(name, [find_binary("nginx"), "-c", str(config), "-p", str(folder),
-                                     "-e", str(folder / "nginx-error.log"), "-g", "daemon off;"]).start()
+        nginx = self._service(
+            name,
+            [
+                find_binary("nginx"),
+                "-c",
+                str(config),
+                "-p",
+                str(folder),
+                "-e",
+                str(folder / "nginx-error.log"),
+                "-g",
+                "daemon off;",
+            ],
+        ).start()
         wait_for(lambda: answers_http(f"http://{HOST}:{port}/"), name, nginx.process)
         return nginx
 
@@ -281,14 +345,50 @@ class Stack:
         port = free_port()
         cluster = data / "cluster"
         quiet = {"check": True, "capture_output": True, "cwd": "/"}
-        subprocess.run([*as_postgres, postgres_bin("initdb"), "-D", str(cluster), "-U", "silent_refresh",
-                        "--auth=scram-sha-256", f"--pwfile={pwfile}", "--no-sync"], **quiet)
+        subprocess.run(
+            [
+                *as_postgres,
+                postgres_bin("initdb"),
+                "-D",
+                str(cluster),
+                "-U",
+                "silent_refresh",
+                "--auth=scram-sha-256",
+                f"--pwfile={pwfile}",
+                "--no-sync",
+            ],
+            **quiet,
+        )
         self._postgres = (as_postgres, str(cluster))
-        subprocess.run([*as_postgres, postgres_bin("pg_ctl"), "-D", str(cluster), "-w", "-l",
-                        str(data / "postgres.log"), "-o",
-                        f"-p {port} -c listen_addresses={HOST} -k {data} -c fsync=off", "start"], **quiet)
-        subprocess.run([postgres_bin("createdb"), "-h", HOST, "-p", str(port), "-U", "silent_refresh",
-                        "silent_refresh"], **quiet, env={**os.environ, "PGPASSWORD": password})
+        subprocess.run(
+            [
+                *as_postgres,
+                postgres_bin("pg_ctl"),
+                "-D",
+                str(cluster),
+                "-w",
+                "-l",
+                str(data / "postgres.log"),
+                "-o",
+                f"-p {port} -c listen_addresses={HOST} -k {data} -c fsync=off",
+                "start",
+            ],
+            **quiet,
+        )
+        subprocess.run(
+            [
+                postgres_bin("createdb"),
+                "-h",
+                HOST,
+                "-p",
+                str(port),
+                "-U",
+                "silent_refresh",
+                "silent_refresh",
+            ],
+            **quiet,
+            env={**os.environ, "PGPASSWORD": password},
+        )
         return f"postgresql+psycopg://silent_refresh:{password}@{HOST}:{port}/silent_refresh"
 
     def _temp_dir(self, prefix: str) -> str:
@@ -302,8 +402,11 @@ class Stack:
             service.stop()
         if self._postgres:
             as_postgres, cluster = self._postgres
-            subprocess.run([*as_postgres, postgres_bin("pg_ctl"), "-D", cluster, "-m", "fast", "-w", "stop"],
-                           capture_output=True, cwd="/")
+            subprocess.run(
+                [*as_postgres, postgres_bin("pg_ctl"), "-D", cluster, "-m", "fast", "-w", "stop"],
+                capture_output=True,
+                cwd="/",
+            )
             self._postgres = None
         for path in self._temp_dirs:
             shutil.rmtree(path, ignore_errors=True)
@@ -317,13 +420,22 @@ class Stack:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("STACK_PORT", 8080)),
-                        help="nginx's port on 127.0.0.1 (default 8080, STACK_PORT)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("STACK_PORT", 8080)),
+        help="nginx's port on 127.0.0.1 (default 8080, STACK_PORT)",
+    )
     parser.add_argument("--app-servers", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 3)),
-                        help="gunicorn workers per app server (default 3)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", 3)),
+        help="gunicorn workers per app server (default 3)",
+    )
     args = parser.parse_args()
     if missing := missing_tools(need_initdb=not os.environ.get("DATABASE_URL")):
         print("make stack needs: " + "; ".join(missing), file=sys.stderr)
@@ -336,21 +448,45 @@ def main() -> int:
     # Ctrl-C reaches the whole terminal's process group; our services run in
     # groups of their own, so they are stopped in order, by us, below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    stack = Stack(app_servers=args.app_servers, workers=args.workers, port=args.port,
-                  database_url=os.environ.get("DATABASE_URL"))
-    print("Starting Redis, PostgreSQL, " + f"{args.app_servers} app servers x {args.workers} workers, nginx ...")
+    stack = Stack(
+        app_servers=args.app_servers,
+        workers=args.workers,
+        port=args.port,
+        database_url=os.environ.get("DATABASE_URL"),
+    )
+    print(
+        "Starting Redis, PostgreSQL, "
+        + f"{args.app_servers} app servers x {args.workers} workers, nginx ..."
+    )
     try:
         stack.start()
-        subprocess.run([str(BIN / "flask"), "--app", "backend", "create-user", "demo", "--password",
-                        "password", "--exist-ok"], cwd=ROOT, env=stack.app_env, check=True, capture_output=True)
-        print(f"""
+        subprocess.run(
+            [
+                str(BIN / "flask"),
+                "--app",
+                "backend",
+                "create-user",
+                "demo",
+                "--password",
+                "password",
+                "--exist-ok",
+            ],
+            cwd=ROOT,
+            env=stack.app_env,
+            check=True,
+            capture_output=True,
+        )
+        print(
+            f"""
   Demo page:  {stack.url}/?api={stack.api_prefix}
   API:        {stack.url}{stack.api_prefix}/health   (through nginx)
   App servers {", ".join(f"{a.name} on :{a.port}" for a in stack.apps)}; Redis on :{stack.redis_port}
   PostgreSQL: {"DATABASE_URL" if os.environ.get("DATABASE_URL") else "a throwaway cluster, deleted at the end"}
   Logs:       {stack.run_dir}/  (one JSON line per API request in app-*.log)
   Log in as demo / password. Ctrl-C stops everything.
-""", flush=True)
+""",
+            flush=True,
+        )
         while all(service.running() for service in stack.services):
             time.sleep(0.5)  # nothing to wait on but Ctrl-C or a crash
         crashed = [s.name for s in stack.services if not s.running()]

@@ -49,7 +49,13 @@ export function corruptToken(token) {
 export { readCookie } from '../js/silent-refresh.js';
 
 /** The codes explainSessionEnd has its own words for (strings.js: end.<code>.*). */
-const EXPLAINED = ['token_reused', 'token_revoked', 'missing_token', 'token_expired', 'csrf_failed'];
+const EXPLAINED = [
+  'token_reused',
+  'token_revoked',
+  'missing_token',
+  'token_expired',
+  'csrf_failed',
+];
 
 /**
  * Why the session ended, for the room: a failed refresh's error code
@@ -59,8 +65,11 @@ const EXPLAINED = ['token_reused', 'token_revoked', 'missing_token', 'token_expi
  * @returns {{ title: string, text: string }}
  */
 export function explainSessionEnd(code) {
-  const key = EXPLAINED.includes(code) ? code
-    : code === 'network_error' || code === 'timeout' ? 'network' : 'other';
+  const key = EXPLAINED.includes(code)
+    ? code
+    : code === 'network_error' || code === 'timeout'
+      ? 'network'
+      : 'other';
   return { title: t(`end.${key}.title`), text: t(`end.${key}.text`) };
 }
 

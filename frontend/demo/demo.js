@@ -12,8 +12,23 @@
 import { createApiClient, ApiError } from '../js/api.js';
 import { createNaiveApiClient } from '../js/naive.js';
 import { createTimeline } from './timeline.js';
-import { explainSessionEnd, corruptToken, readCookie, resolveApiBase, jwtExpiry } from './demo-helpers.js';
-import { t, has, tables, chooseLanguage, setLanguage, language, translatePage, LANG_KEY } from './strings.js';
+import {
+  explainSessionEnd,
+  corruptToken,
+  readCookie,
+  resolveApiBase,
+  jwtExpiry,
+} from './demo-helpers.js';
+import {
+  t,
+  has,
+  tables,
+  chooseLanguage,
+  setLanguage,
+  language,
+  translatePage,
+  LANG_KEY,
+} from './strings.js';
 import { createTour } from './tour.js';
 import { timelineToSvg, svgToPng, download } from './export.js';
 
@@ -75,9 +90,15 @@ const ui = {
   exportSvg: /** @type {HTMLButtonElement} */ (byId('export-svg')),
   exportPng: /** @type {HTMLButtonElement} */ (byId('export-png')),
 };
-const modeRadios = /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('input[name="mode"]'));
-const langButtons = /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll('[data-lang]'));
-const counterCells = /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-counter]'));
+const modeRadios = /** @type {NodeListOf<HTMLInputElement>} */ (
+  document.querySelectorAll('input[name="mode"]')
+);
+const langButtons = /** @type {NodeListOf<HTMLButtonElement>} */ (
+  document.querySelectorAll('[data-lang]')
+);
+const counterCells = /** @type {NodeListOf<HTMLElement>} */ (
+  document.querySelectorAll('[data-counter]')
+);
 // #endregion
 
 // #region state
@@ -116,21 +137,44 @@ let secondTab = /** @type {Window | null} */ (null);
 
 // #region counters
 /** Counter name → the event that bumps it. Counting events, not guessing. */
-const counters = { requests: 0, unauthorized: 0, refreshes: 0, replays: 0, successes: 0, failures: 0, shared: 0 };
+const counters = {
+  requests: 0,
+  unauthorized: 0,
+  refreshes: 0,
+  replays: 0,
+  successes: 0,
+  failures: 0,
+  shared: 0,
+};
 
 /** @param {import('../js/api.js').ApiEvent} event */
 function count(event) {
   switch (event.type) {
-    case 'request': counters.requests += 1; break;
-    case 'unauthorized': counters.unauthorized += 1; break;
-    case 'replay': counters.replays += 1; break;
-    case 'done': counters.successes += 1; break;
-    case 'error': counters.failures += 1; break;
+    case 'request':
+      counters.requests += 1;
+      break;
+    case 'unauthorized':
+      counters.unauthorized += 1;
+      break;
+    case 'replay':
+      counters.replays += 1;
+      break;
+    case 'done':
+      counters.successes += 1;
+      break;
+    case 'error':
+      counters.failures += 1;
+      break;
     // A refresh counts when we know it went to the server: a tab that
     // waited for another tab's refresh ends with source 'other-tab'.
-    case 'refresh-end': if (event.source === 'server') counters.refreshes += 1; break;
-    case 'session': if (event.reason === 'other-tab') counters.shared += 1; break;
-    default: return;
+    case 'refresh-end':
+      if (event.source === 'server') counters.refreshes += 1;
+      break;
+    case 'session':
+      if (event.reason === 'other-tab') counters.shared += 1;
+      break;
+    default:
+      return;
   }
   renderCounters();
 }
@@ -176,7 +220,8 @@ function makeClient(/** @type {Mode} */ kind) {
  * @type {typeof fetch}
  */
 function pageFetch(input, init) {
-  const url = typeof input === 'string' ? input : input instanceof Request ? input.url : String(input);
+  const url =
+    typeof input === 'string' ? input : input instanceof Request ? input.url : String(input);
   const kind = breakNext;
   if (kind && new URL(url, location.href).pathname.endsWith('/auth/refresh')) {
     breakNext = null;
@@ -185,16 +230,22 @@ function pageFetch(input, init) {
     timeline.note(t('breakIt.used', { kind: label }), 'warn');
     if (kind === 'drop') return Promise.reject(new TypeError(t('breakIt.dropMessage')));
     const body = JSON.stringify({ error: 'service_unavailable', message: t('breakIt.body503') });
-    return Promise.resolve(new Response(body, {
-      status: 503, statusText: 'Service Unavailable', headers: { 'Content-Type': 'application/json', 'Retry-After': '1' },
-    }));
+    return Promise.resolve(
+      new Response(body, {
+        status: 503,
+        statusText: 'Service Unavailable',
+        headers: { 'Content-Type': 'application/json', 'Retry-After': '1' },
+      }),
+    );
   }
   return fetch(input, init);
 }
 
 function renderBreakIt() {
   ui.breakState.dataset.armed = String(breakNext !== null);
-  ui.breakState.textContent = breakNext ? t('breakIt.armed', { kind: t(`breakIt.kind.${breakNext}`) }) : t('breakIt.off');
+  ui.breakState.textContent = breakNext
+    ? t('breakIt.armed', { kind: t(`breakIt.kind.${breakNext}`) })
+    : t('breakIt.off');
 }
 
 /** Which cross-tab lock this browser gives the client, and who holds the fallback lease. */
@@ -209,8 +260,11 @@ function renderLock() {
   try {
     const lease = JSON.parse(localStorage.getItem(LEASE_KEY) ?? 'null');
     const left = lease ? Math.ceil((lease.expires - Date.now()) / 1000) : 0;
-    holder = left > 0 ? t('lock.heldBy', { owner: String(lease.owner), seconds: left }) : t('lock.free');
-  } catch { holder = t('lock.free'); }
+    holder =
+      left > 0 ? t('lock.heldBy', { owner: String(lease.owner), seconds: left }) : t('lock.free');
+  } catch {
+    holder = t('lock.free');
+  }
   ui.lockState.textContent = `${t('lock.fallback')}: ${holder}`;
 }
 
@@ -242,7 +296,8 @@ function onSessionEvent(event) {
 /** The session ended because a refresh failed: say why, in words. */
 function explainEnd(/** @type {ApiError} */ error) {
   const cause = error.cause instanceof ApiError ? error.cause : error;
-  const upgrade = explainedCode !== '' && explainedCode !== 'token_reused' && cause.code === 'token_reused';
+  const upgrade =
+    explainedCode !== '' && explainedCode !== 'token_reused' && cause.code === 'token_reused';
   if (explainedCode !== '' && !upgrade) return;
   // The refresh lanes show each code; the note only marks the moment.
   if (!upgrade) timeline.note(t('note.sessionEnded'), 'failed');
@@ -279,12 +334,19 @@ function renderSession() {
   ui.sessionUser.textContent = session?.user?.username ?? handover?.user?.username ?? '?';
   ui.sessionMode.textContent = mode;
   const hadFocus = document.activeElement;
-  for (const button of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll('[data-needs-session]'))) {
+  for (const button of /** @type {NodeListOf<HTMLButtonElement>} */ (
+    document.querySelectorAll('[data-needs-session]')
+  )) {
     button.disabled = !loggedIn;
   }
   // The session just ended under the user's finger: don't strand the focus
   // on a button that is now disabled or hidden.
-  if (!loggedIn && sessionState === 'out' && hadFocus instanceof HTMLButtonElement && hadFocus.disabled) {
+  if (
+    !loggedIn &&
+    sessionState === 'out' &&
+    hadFocus instanceof HTMLButtonElement &&
+    hadFocus.disabled
+  ) {
     ui.username.focus();
   }
   renderCountdown();
@@ -309,7 +371,10 @@ function renderCountdown() {
   // 'expired' only once the clock has truly passed expiry: tests wait on it.
   ui.countdown.dataset.state = left <= 0 ? 'expired' : fraction < 0.25 ? 'low' : 'ok';
   ui.countdown.dataset.corrupted = String(corrupted);
-  const base = left <= 0 ? t('countdown.expired') : t('countdown.left', { time: formatSeconds(Math.ceil(left / 1000)) });
+  const base =
+    left <= 0
+      ? t('countdown.expired')
+      : t('countdown.left', { time: formatSeconds(Math.ceil(left / 1000)) });
   ui.countdownText.textContent = corrupted ? t('countdown.corrupted', { base }) : base;
 }
 
@@ -324,9 +389,8 @@ function renderMode() {
   for (const radio of modeRadios) radio.checked = radio.value === mode;
   // The blog version has no proactive refresh: say so instead of pretending.
   ui.proactive.disabled = mode === 'naive';
-  ui.proactiveHelp.textContent = mode === 'naive'
-    ? t('controls.naiveNoProactive')
-    : t('controls.proactiveHelp');
+  ui.proactiveHelp.textContent =
+    mode === 'naive' ? t('controls.naiveNoProactive') : t('controls.proactiveHelp');
   ui.sessionMode.textContent = mode;
 }
 
@@ -424,7 +488,12 @@ async function callOne(button, path) {
       say(t('say.callOk', { path, data: body?.data }));
     } catch (error) {
       showResult(`GET ${path}`, error);
-      say(t('say.callFailed', { path, error: error instanceof ApiError ? error.code : String(error) }));
+      say(
+        t('say.callFailed', {
+          path,
+          error: error instanceof ApiError ? error.code : String(error),
+        }),
+      );
     }
   });
 }
@@ -438,9 +507,16 @@ async function fireBurst() {
     const results = await Promise.allSettled(paths.map((path) => client.get(path)));
     const ok = results.filter((r) => r.status === 'fulfilled').length;
     const failed = results.length - ok;
-    const lines = results.map((r, i) => `GET ${paths[i]} → ${r.status === 'fulfilled'
-      ? `200 ${JSON.stringify(r.value?.data)}`
-      : t('timeline.failedWith', { error: r.reason instanceof ApiError ? r.reason.code : String(r.reason) })}`);
+    const lines = results.map(
+      (r, i) =>
+        `GET ${paths[i]} → ${
+          r.status === 'fulfilled'
+            ? `200 ${JSON.stringify(r.value?.data)}`
+            : t('timeline.failedWith', {
+                error: r.reason instanceof ApiError ? r.reason.code : String(r.reason),
+              })
+        }`,
+    );
     const summary = t('say.burst', { n, ok, failed });
     ui.result.textContent = `${summary}\n${lines.join('\n')}`;
     say(`${summary}${language() === 'zh-CN' ? '。' : '.'}`);
@@ -474,7 +550,8 @@ async function revokeOnServer() {
         credentials: 'include',
         headers: csrf ? { 'X-CSRF-TOKEN': csrf } : {},
       });
-      if (response.status !== 204) throw new Error(t('say.serverAnswered', { status: response.status }));
+      if (response.status !== 204)
+        throw new Error(t('say.serverAnswered', { status: response.status }));
       if (csrf) {
         timeline.note(t('note.revoked'), 'warn');
         say(t('say.revoked'));
@@ -501,7 +578,11 @@ async function switchMode(/** @type {Mode} */ next) {
   old.destroy();
   renderMode();
   if (session) {
-    handover = { token: session.accessToken, expiresAt: knownExpiry(session), user: session.user ?? handover?.user };
+    handover = {
+      token: session.accessToken,
+      expiresAt: knownExpiry(session),
+      user: session.user ?? handover?.user,
+    };
     client.setAccessToken(session.accessToken);
   }
   sessionState = session ? 'in' : 'out';
@@ -527,7 +608,8 @@ async function reset() {
     explainedCode = '';
     client = makeClient(mode);
     timeline.clear();
-    for (const name of Object.keys(counters)) counters[/** @type {keyof typeof counters} */ (name)] = 0;
+    for (const name of Object.keys(counters))
+      counters[/** @type {keyof typeof counters} */ (name)] = 0;
     renderCounters();
     renderBreakIt();
     ui.result.textContent = '';
@@ -540,7 +622,10 @@ async function reset() {
 }
 
 async function exportTimeline(/** @type {'svg' | 'png'} */ kind) {
-  if (ui.timeline.dataset.empty === 'true') { say(t('export.empty')); return; }
+  if (ui.timeline.dataset.empty === 'true') {
+    say(t('export.empty'));
+    return;
+  }
   const svg = timelineToSvg(ui.timeline);
   const blob = kind === 'svg' ? new Blob([svg], { type: 'image/svg+xml' }) : await svgToPng(svg);
   download(blob, `silent-refresh-timeline.${kind}`);
@@ -555,7 +640,10 @@ const tourActions = {
   },
   call: (path) => callOne(path === '/bbb' ? ui.callBbb : ui.callAaa, path),
   corrupt,
-  async burst(n) { ui.burstSize.value = String(n); await fireBurst(); },
+  async burst(n) {
+    ui.burstSize.value = String(n);
+    await fireBurst();
+  },
   useMode: async (next) => {
     await switchMode(next);
   },
@@ -571,13 +659,20 @@ const tourActions = {
     secondTab = window.open(location.href.replace(/([?&])tour=\d+&?/, '$1'), '_blank');
     say(secondTab ? t('tour.secondTabOpened') : t('tour.popupBlocked'));
   },
-  breakNextRefresh(kind) { breakNext = kind; renderBreakIt(); },
+  breakNextRefresh(kind) {
+    breakNext = kind;
+    renderBreakIt();
+  },
 };
 
 function setLargeType(/** @type {boolean} */ on) {
   document.documentElement.classList.toggle('large-type', on);
   ui.largeType.setAttribute('aria-pressed', String(on));
-  try { localStorage.setItem(LARGE_TYPE_KEY, on ? '1' : ''); } catch { /* private mode: fine */ }
+  try {
+    localStorage.setItem(LARGE_TYPE_KEY, on ? '1' : '');
+  } catch {
+    /* private mode: fine */
+  }
 }
 // #endregion
 
@@ -588,7 +683,11 @@ function setLargeType(/** @type {boolean} */ on) {
  */
 function fillStrings() {
   let saved = null;
-  try { saved = localStorage.getItem(LANG_KEY); } catch { /* private mode: fine */ }
+  try {
+    saved = localStorage.getItem(LANG_KEY);
+  } catch {
+    /* private mode: fine */
+  }
   const lang = chooseLanguage(location.search, saved, navigator.languages ?? [navigator.language]);
   setLanguage(lang);
   document.documentElement.lang = lang;
@@ -596,12 +695,16 @@ function fillStrings() {
   translatePage(document);
   for (const button of langButtons) {
     button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
-    button.addEventListener('click', () => switchLanguage(/** @type {string} */ (button.dataset.lang)));
+    button.addEventListener('click', () =>
+      switchLanguage(/** @type {string} */ (button.dataset.lang)),
+    );
   }
   ui.lockLabel.textContent = t('lock.label');
   ui.breakLegend.textContent = t('breakIt.legend');
   ui.breakKindLabel.textContent = t('breakIt.kindLabel');
-  ui.breakKind.replaceChildren(...['503', 'drop'].map((value) => new Option(t(`breakIt.kind.${value}`), value)));
+  ui.breakKind.replaceChildren(
+    ...['503', 'drop'].map((value) => new Option(t(`breakIt.kind.${value}`), value)),
+  );
   ui.breakRefresh.textContent = t('breakIt.button');
   ui.reset.textContent = t('reset.button');
   ui.exportSvg.textContent = t('export.svg');
@@ -635,7 +738,11 @@ function errorMessage(error) {
 function start() {
   ui.apiUrl.textContent = apiBase;
   let large = new URLSearchParams(location.search).get('large') === '1';
-  try { large ||= localStorage.getItem(LARGE_TYPE_KEY) === '1'; } catch { /* ignore */ }
+  try {
+    large ||= localStorage.getItem(LARGE_TYPE_KEY) === '1';
+  } catch {
+    /* ignore */
+  }
   setLargeType(large);
 
   ui.loginForm.addEventListener('submit', logIn);
@@ -649,10 +756,14 @@ function start() {
   ui.corrupt.addEventListener('click', corrupt);
   ui.revoke.addEventListener('click', revokeOnServer);
   ui.reset.addEventListener('click', reset);
-  ui.breakRefresh.addEventListener('click', () => tourActions.breakNextRefresh(/** @type {'503' | 'drop'} */ (ui.breakKind.value)));
+  ui.breakRefresh.addEventListener('click', () =>
+    tourActions.breakNextRefresh(/** @type {'503' | 'drop'} */ (ui.breakKind.value)),
+  );
   ui.exportSvg.addEventListener('click', () => exportTimeline('svg'));
   ui.exportPng.addEventListener('click', () => exportTimeline('png'));
-  ui.largeType.addEventListener('click', () => setLargeType(ui.largeType.getAttribute('aria-pressed') !== 'true'));
+  ui.largeType.addEventListener('click', () =>
+    setLargeType(ui.largeType.getAttribute('aria-pressed') !== 'true'),
+  );
   ui.proactive.addEventListener('change', () => {
     client.setProactiveRefresh(ui.proactive.checked);
     timeline.note(t(ui.proactive.checked ? 'note.proactiveOn' : 'note.proactiveOff'));
@@ -676,7 +787,10 @@ function start() {
   renderCounters();
   renderBreakIt();
   renderLock();
-  setInterval(() => { renderCountdown(); renderLock(); }, 200);
+  setInterval(() => {
+    renderCountdown();
+    renderLock();
+  }, 200);
   createTour({ panel: ui.tour, openButton: ui.tourOpen, actions: tourActions });
   byId('boot-note').remove();
   restoreSession();

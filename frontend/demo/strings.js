@@ -43,13 +43,15 @@ const en = {
   'controls.corrupt': 'Corrupt the access token',
   'controls.corruptHelp': 'The next call gets a 401, as if the token had expired.',
   'controls.revoke': 'Revoke the refresh token on the server',
-  'controls.revokeHelp': 'Logs out on the server only: this page keeps its access token until it expires.',
+  'controls.revokeHelp':
+    'Logs out on the server only: this page keeps its access token until it expires.',
   'controls.interceptor': 'Interceptor',
   'controls.queued': 'Queued (this project)',
   'controls.naive': 'Naive (blog version)',
   'controls.proactive': 'Proactive refresh',
   'controls.proactiveHelp': 'Off: the token runs out and the 401 path does the work.',
-  'controls.naiveNoProactive': 'The naive client has no proactive refresh: every refresh starts with a 401.',
+  'controls.naiveNoProactive':
+    'The naive client has no proactive refresh: every refresh starts with a 401.',
   'counters.heading': 'Counters',
   'counters.requests': 'Requests',
   'counters.unauthorized': '401s',
@@ -106,33 +108,43 @@ const en = {
   'say.loggedIn': 'Logged in as {user}.',
   'say.loginFailed': 'Login failed.',
   'say.loggedOut': 'Logged out: the server revoked the session and cleared the cookie.',
-  'say.logoutOffline': 'Logged out here, but the server could not be reached: the refresh token may still be alive.',
+  'say.logoutOffline':
+    'Logged out here, but the server could not be reached: the refresh token may still be alive.',
   'say.callOk': 'GET {path}: 200, data "{data}".',
   'say.callFailed': 'GET {path} failed: {error}.',
   'say.burst': '{n} concurrent calls: {ok} succeeded, {failed} failed',
   'say.corrupted': 'Access token corrupted: the next call gets a 401 invalid_token.',
-  'say.revoked': 'Refresh token revoked on the server. The access token still works until it expires; then the refresh fails.',
+  'say.revoked':
+    'Refresh token revoked on the server. The access token still works until it expires; then the refresh fails.',
   'say.nothingToRevoke': 'There was no refresh cookie to revoke (already revoked or logged out).',
   'say.revokeFailed': 'Could not revoke: {error}.',
   'say.serverAnswered': 'the server answered {status}',
   'say.proactiveOn': 'Proactive refresh on: the client refreshes shortly before the token expires.',
   'say.proactiveOff': 'Proactive refresh off: the token will expire and the next call gets a 401.',
   'say.switched': 'Switched to the {mode} interceptor.',
-  'say.switchedKept': 'Switched to the {mode} interceptor: it carries on with the same access token.',
+  'say.switchedKept':
+    'Switched to the {mode} interceptor: it carries on with the same access token.',
   'end.token_reused.title': 'Refresh token reuse detected.',
-  'end.token_reused.text': 'The server saw the same refresh token presented twice, which is what a stolen token looks like, so it revoked the whole session (rotation with reuse detection). The naive interceptor does this to itself: several 401s at once send several refreshes with the same token. Log in again.',
+  'end.token_reused.text':
+    'The server saw the same refresh token presented twice, which is what a stolen token looks like, so it revoked the whole session (rotation with reuse detection). The naive interceptor does this to itself: several 401s at once send several refreshes with the same token. Log in again.',
   'end.token_revoked.title': 'The session was revoked on the server.',
-  'end.token_revoked.text': 'Every refresh token of this login was revoked (logout, or reuse detected earlier). Log in again.',
+  'end.token_revoked.text':
+    'Every refresh token of this login was revoked (logout, or reuse detected earlier). Log in again.',
   'end.missing_token.title': 'No refresh cookie any more.',
-  'end.missing_token.text': 'The server revoked the session and cleared the cookie (or you logged out in another tab), so the refresh had nothing to present. The access token worked until it expired. Log in again.',
+  'end.missing_token.text':
+    'The server revoked the session and cleared the cookie (or you logged out in another tab), so the refresh had nothing to present. The access token worked until it expired. Log in again.',
   'end.token_expired.title': 'The refresh token has expired.',
-  'end.token_expired.text': 'Its lifetime (REFRESH_TOKEN_TTL) or the login\'s maximum age (SESSION_MAX_AGE) is over. Log in again.',
+  'end.token_expired.text':
+    "Its lifetime (REFRESH_TOKEN_TTL) or the login's maximum age (SESSION_MAX_AGE) is over. Log in again.",
   'end.csrf_failed.title': 'CSRF check failed.',
-  'end.csrf_failed.text': 'The X-CSRF-TOKEN header did not match the csrf_refresh_token cookie. Log in again.',
+  'end.csrf_failed.text':
+    'The X-CSRF-TOKEN header did not match the csrf_refresh_token cookie. Log in again.',
   'end.network.title': 'The refresh could not reach the server.',
-  'end.network.text': 'The session was ended rather than leaving requests waiting forever. Check the backend, then log in again.',
+  'end.network.text':
+    'The session was ended rather than leaving requests waiting forever. Check the backend, then log in again.',
   'end.other.title': 'The refresh failed.',
-  'end.other.text': 'The server refused the refresh token, so every waiting request was rejected with one clear error. Log in again.',
+  'end.other.text':
+    'The server refused the refresh token, so every waiting request was rejected with one clear error. Log in again.',
   'tour.open': 'Workshop tour',
   'tour.heading': 'Workshop tour',
   'tour.stepOf': 'Step {n} of {total}',
@@ -143,23 +155,32 @@ const en = {
   'tour.keys': '→ next · ← back · space: do it',
   'tour.close': 'Close the tour',
   'steps.login.title': 'Log in',
-  'steps.login.text': 'The server answers with a short-lived access token, kept in this page\'s memory, and sets the refresh token as an HttpOnly cookie the page cannot read. The countdown is the access token\'s life.',
+  'steps.login.text':
+    "The server answers with a short-lived access token, kept in this page's memory, and sets the refresh token as an HttpOnly cookie the page cannot read. The countdown is the access token's life.",
   'steps.call.title': 'Call /aaa',
-  'steps.call.text': 'Every call carries the access token in its Authorization header. One lane: sent, then 200. No refresh.',
+  'steps.call.text':
+    'Every call carries the access token in its Authorization header. One lane: sent, then 200. No refresh.',
   'steps.corrupt.title': 'Corrupt the token',
-  'steps.corrupt.text': 'We break the token\'s signature, as blog posts do by hand. The call gets a 401, the client refreshes once and replays it: the caller only sees the 200.',
+  'steps.corrupt.text':
+    "We break the token's signature, as blog posts do by hand. The call gets a 401, the client refreshes once and replays it: the caller only sees the 200.",
   'steps.burst.title': 'A queued burst',
-  'steps.burst.text': 'Five calls with a dead token: five 401s but one refresh call. The other calls wait in the queue (purple) and are replayed with the new token.',
+  'steps.burst.text':
+    'Five calls with a dead token: five 401s but one refresh call. The other calls wait in the queue (purple) and are replayed with the new token.',
   'steps.naive.title': 'The same burst, naive',
-  'steps.naive.text': 'The blog version refreshes on every 401: five refresh calls with the same refresh token. Rotation spent it on the first, so the server takes the others for theft and ends the session.',
+  'steps.naive.text':
+    'The blog version refreshes on every 401: five refresh calls with the same refresh token. Rotation spent it on the first, so the server takes the others for theft and ends the session.',
   'steps.revoke.title': 'Revoke',
-  'steps.revoke.text': 'We log out on the server only. The access token still works (it is stateless); the refresh after it fails, and the session ends cleanly: no call hangs.',
+  'steps.revoke.text':
+    'We log out on the server only. The access token still works (it is stateless); the refresh after it fails, and the session ends cleanly: no call hangs.',
   'steps.tabs.title': 'Two tabs',
-  'steps.tabs.text': 'Do it opens a second tab (it restores the session from the cookie); Do it again fires a burst here. One tab refreshes, the other gets the new token without calling the server.',
+  'steps.tabs.text':
+    'Do it opens a second tab (it restores the session from the cookie); Do it again fires a burst here. One tab refreshes, the other gets the new token without calling the server.',
   'steps.proactive.title': 'Proactive refresh',
-  'steps.proactive.text': 'With proactive refresh on, the client renews the token shortly before it runs out, so a busy session never sees a 401. Watch for a "proactive" refresh lane before the countdown reaches zero.',
+  'steps.proactive.text':
+    'With proactive refresh on, the client renews the token shortly before it runs out, so a busy session never sees a 401. Watch for a "proactive" refresh lane before the countdown reaches zero.',
   'steps.failure.title': 'When the refresh itself fails',
-  'steps.failure.text': 'The next refresh answers 503, as an overloaded server would. The waiting call fails with a clear error instead of hanging; only a refused refresh (a 401) ends the session.',
+  'steps.failure.text':
+    'The next refresh answers 503, as an overloaded server would. The waiting call fails with a clear error instead of hanging; only a refused refresh (a 401) ends the session.',
   'tour.secondTabOpened': 'Second tab opened. Click Do it again to fire a burst in this tab.',
   'tour.popupBlocked': 'The browser blocked the second tab: open this page in a new tab by hand.',
   'breakIt.legend': 'Break the next refresh',
@@ -178,14 +199,16 @@ const en = {
   'lock.free': 'free',
   'lock.heldBy': 'held by tab {owner}, {seconds} s left',
   'reset.button': 'Reset everything',
-  'reset.done': 'Reset: logged out, timeline and counters cleared, refresh numbering starts again at #1.',
+  'reset.done':
+    'Reset: logged out, timeline and counters cleared, refresh numbering starts again at #1.',
   'export.svg': 'Export SVG',
   'export.png': 'Export PNG',
   'export.title': 'Silent Refresh: timeline',
   'export.empty': 'Nothing to export yet: the timeline is empty.',
   'error.invalid_credentials': 'Wrong username or password.',
   'error.too_many_requests': 'Too many login attempts: wait a moment and try again.',
-  'error.rate_limit_unavailable': 'Login is unavailable for a moment (the rate limiter cannot be reached). Try again shortly.',
+  'error.rate_limit_unavailable':
+    'Login is unavailable for a moment (the rate limiter cannot be reached). Try again shortly.',
 };
 
 /** @type {Record<keyof typeof en, string>} */
@@ -298,19 +321,25 @@ const zhCN = {
   'say.switched': '已切换到 {mode} 拦截器。',
   'say.switchedKept': '已切换到 {mode} 拦截器，继续沿用同一个访问令牌。',
   'end.token_reused.title': '检测到刷新令牌被重用。',
-  'end.token_reused.text': '服务端收到了同一个刷新令牌两次，这正是令牌被盗的特征，于是吊销了整个会话（轮换 + 重用检测）。朴素版拦截器会自己撞上这一条：几个 401 同时到来，就会拿同一个令牌发起几次刷新。请重新登录。',
+  'end.token_reused.text':
+    '服务端收到了同一个刷新令牌两次，这正是令牌被盗的特征，于是吊销了整个会话（轮换 + 重用检测）。朴素版拦截器会自己撞上这一条：几个 401 同时到来，就会拿同一个令牌发起几次刷新。请重新登录。',
   'end.token_revoked.title': '会话已在服务端被吊销。',
-  'end.token_revoked.text': '这次登录的所有刷新令牌都已吊销（退出登录，或之前已检测到重用）。请重新登录。',
+  'end.token_revoked.text':
+    '这次登录的所有刷新令牌都已吊销（退出登录，或之前已检测到重用）。请重新登录。',
   'end.missing_token.title': '刷新令牌 Cookie 已经没有了。',
-  'end.missing_token.text': '服务端吊销了会话并清除了 Cookie（或者你在另一个标签页退出了登录），所以刷新时无令牌可交。访问令牌一直可用到过期为止。请重新登录。',
+  'end.missing_token.text':
+    '服务端吊销了会话并清除了 Cookie（或者你在另一个标签页退出了登录），所以刷新时无令牌可交。访问令牌一直可用到过期为止。请重新登录。',
   'end.token_expired.title': '刷新令牌已过期。',
-  'end.token_expired.text': '它的有效期（REFRESH_TOKEN_TTL）或这次登录的最长时限（SESSION_MAX_AGE）已到。请重新登录。',
+  'end.token_expired.text':
+    '它的有效期（REFRESH_TOKEN_TTL）或这次登录的最长时限（SESSION_MAX_AGE）已到。请重新登录。',
   'end.csrf_failed.title': 'CSRF 校验失败。',
-  'end.csrf_failed.text': 'X-CSRF-TOKEN 请求头与 csrf_refresh_token Cookie 不一致（CSRF 双重提交校验未通过）。请重新登录。',
+  'end.csrf_failed.text':
+    'X-CSRF-TOKEN 请求头与 csrf_refresh_token Cookie 不一致（CSRF 双重提交校验未通过）。请重新登录。',
   'end.network.title': '刷新请求连不上服务端。',
   'end.network.text': '与其让请求无限期地等下去，不如结束会话。请检查后端，然后重新登录。',
   'end.other.title': '刷新失败。',
-  'end.other.text': '服务端拒绝了刷新令牌，所有等待中的请求都以同一个明确的错误被拒绝。请重新登录。',
+  'end.other.text':
+    '服务端拒绝了刷新令牌，所有等待中的请求都以同一个明确的错误被拒绝。请重新登录。',
   'tour.open': '课堂导览',
   'tour.heading': '课堂导览',
   'tour.stepOf': '第 {n} 步，共 {total} 步',
@@ -321,23 +350,32 @@ const zhCN = {
   'tour.keys': '→ 下一步 · ← 上一步 · 空格：动手',
   'tour.close': '关闭导览',
   'steps.login.title': '登录',
-  'steps.login.text': '服务端返回一个短时效的访问令牌，保存在本页内存里；刷新令牌则写进 HttpOnly Cookie，页面脚本读不到。倒计时就是访问令牌的剩余寿命。',
+  'steps.login.text':
+    '服务端返回一个短时效的访问令牌，保存在本页内存里；刷新令牌则写进 HttpOnly Cookie，页面脚本读不到。倒计时就是访问令牌的剩余寿命。',
   'steps.call.title': '调用 /aaa',
-  'steps.call.text': '每个请求都在 Authorization 请求头里带上访问令牌。一条泳道：发出，然后 200。不需要刷新。',
+  'steps.call.text':
+    '每个请求都在 Authorization 请求头里带上访问令牌。一条泳道：发出，然后 200。不需要刷新。',
   'steps.corrupt.title': '篡改令牌',
-  'steps.corrupt.text': '我们改坏令牌的签名，就像博客文章里手动做的那样。请求收到 401，客户端刷新一次并重放：调用方只看到 200。',
+  'steps.corrupt.text':
+    '我们改坏令牌的签名，就像博客文章里手动做的那样。请求收到 401，客户端刷新一次并重放：调用方只看到 200。',
   'steps.burst.title': '排队版并发',
-  'steps.burst.text': '用一个失效的令牌同时发出五个请求：五个 401，却只有一次刷新调用。其余请求在队列里等待（紫色），拿到新令牌后重放。这就是单飞（合并刷新）。',
+  'steps.burst.text':
+    '用一个失效的令牌同时发出五个请求：五个 401，却只有一次刷新调用。其余请求在队列里等待（紫色），拿到新令牌后重放。这就是单飞（合并刷新）。',
   'steps.naive.title': '同样的并发，朴素版',
-  'steps.naive.text': '博客写法每遇到一个 401 就刷新一次：五次刷新调用，用的是同一个刷新令牌。轮换让它在第一次就作废了，服务端把其余几次当作盗用，结束了会话。',
+  'steps.naive.text':
+    '博客写法每遇到一个 401 就刷新一次：五次刷新调用，用的是同一个刷新令牌。轮换让它在第一次就作废了，服务端把其余几次当作盗用，结束了会话。',
   'steps.revoke.title': '吊销',
-  'steps.revoke.text': '我们只在服务端退出登录。访问令牌仍然可用（它是无状态的）；之后的刷新失败，会话干净利落地结束：没有请求被挂起。',
+  'steps.revoke.text':
+    '我们只在服务端退出登录。访问令牌仍然可用（它是无状态的）；之后的刷新失败，会话干净利落地结束：没有请求被挂起。',
   'steps.tabs.title': '两个标签页',
-  'steps.tabs.text': '点“动手”会打开第二个标签页（它用 Cookie 恢复会话）；再点一次“动手”，就在这里发出一批请求。一个标签页去刷新，另一个不用调用服务端就拿到新令牌：这就是跨标签页协作。',
+  'steps.tabs.text':
+    '点“动手”会打开第二个标签页（它用 Cookie 恢复会话）；再点一次“动手”，就在这里发出一批请求。一个标签页去刷新，另一个不用调用服务端就拿到新令牌：这就是跨标签页协作。',
   'steps.proactive.title': '主动刷新',
-  'steps.proactive.text': '开启主动刷新后，客户端会在令牌快过期时提前续期，繁忙的会话永远碰不到 401。留意倒计时归零之前出现的一条 proactive 刷新泳道。',
+  'steps.proactive.text':
+    '开启主动刷新后，客户端会在令牌快过期时提前续期，繁忙的会话永远碰不到 401。留意倒计时归零之前出现的一条 proactive 刷新泳道。',
   'steps.failure.title': '刷新本身失败时',
-  'steps.failure.text': '下一次刷新会返回 503，就像服务端过载时那样。等待中的请求以明确的错误失败，而不是一直挂着；只有被拒绝的刷新（401）才会结束会话。',
+  'steps.failure.text':
+    '下一次刷新会返回 503，就像服务端过载时那样。等待中的请求以明确的错误失败，而不是一直挂着；只有被拒绝的刷新（401）才会结束会话。',
   'tour.secondTabOpened': '第二个标签页已打开。再点一次“动手”，在这个标签页发出一批请求。',
   'tour.popupBlocked': '浏览器拦截了第二个标签页：请手动在新标签页中打开本页。',
   'breakIt.legend': '让下一次刷新失败',
@@ -382,18 +420,25 @@ export const LANG_KEY = 'silent-refresh-demo:lang';
 export function chooseLanguage(search, saved, languages) {
   const wanted = new URLSearchParams(search).get('lang');
   for (const candidate of [wanted, saved]) {
-    if (candidate && /** @type {string[]} */ (LANGUAGES).includes(candidate)) return /** @type {Lang} */ (candidate);
+    if (candidate && /** @type {string[]} */ (LANGUAGES).includes(candidate))
+      return /** @type {Lang} */ (candidate);
   }
   return languages.some((l) => /^zh\b/i.test(l)) ? 'zh-CN' : 'en';
 }
 
 /** @type {Lang} */
 let current = 'en';
-export function setLanguage(/** @type {Lang} */ lang) { current = lang; }
-export function language() { return current; }
+export function setLanguage(/** @type {Lang} */ lang) {
+  current = lang;
+}
+export function language() {
+  return current;
+}
 
 /** Is there a text for `key`? (For server codes that may have no words.) @param {string} key */
-export function has(key) { return key in tables[current]; }
+export function has(key) {
+  return key in tables[current];
+}
 
 /**
  * The text for `key` in the page's language, `{name}` filled from vars.
@@ -411,8 +456,12 @@ export function t(key, vars = {}) {
 
 /** Fill every [data-i18n] element's text, and [data-i18n-aria-label] labels. @param {ParentNode} root */
 export function translatePage(root) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(/** @type {string} */ (el.getAttribute('data-i18n')));
+  for (const el of root.querySelectorAll('[data-i18n]'))
+    el.textContent = t(/** @type {string} */ (el.getAttribute('data-i18n')));
   for (const el of root.querySelectorAll('[data-i18n-aria-label]')) {
-    el.setAttribute('aria-label', t(/** @type {string} */ (el.getAttribute('data-i18n-aria-label'))));
+    el.setAttribute(
+      'aria-label',
+      t(/** @type {string} */ (el.getAttribute('data-i18n-aria-label'))),
+    );
   }
 }

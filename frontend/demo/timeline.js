@@ -54,7 +54,8 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
     const current = bursts[bursts.length - 1];
     const split = forceNew && current?.pending === 0;
     forceNew = false;
-    if (current && !split && (current.pending > 0 || time - current.last < BURST_GAP_MS)) return current;
+    if (current && !split && (current.pending > 0 || time - current.last < BURST_GAP_MS))
+      return current;
     return newBurst(time);
   }
 
@@ -64,7 +65,17 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
     const list = element('ol', 'burst__lanes');
     el.append(title, list);
     /** @type {Burst} */
-    const burst = { start: time, last: time, pending: 0, requests: 0, refreshes: 0, el, title, list, lanes: [] };
+    const burst = {
+      start: time,
+      last: time,
+      pending: 0,
+      requests: 0,
+      refreshes: 0,
+      el,
+      title,
+      list,
+      lanes: [],
+    };
     bursts.push(burst);
     root.prepend(el); // newest on top: what just happened is what the room looks at
     trim();
@@ -100,7 +111,18 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
     el.append(name, track, steps);
     burst.list.append(el);
     /** @type {Lane} */
-    const lane = { key, kind, burst, el, track, steps, pending: kind !== 'note', open: null, tag, sawUnauthorized: false };
+    const lane = {
+      key,
+      kind,
+      burst,
+      el,
+      track,
+      steps,
+      pending: kind !== 'note',
+      open: null,
+      tag,
+      sawUnauthorized: false,
+    };
     if (lane.pending) burst.pending += 1;
     if (kind === 'request') burst.requests += 1;
     if (kind === 'refresh') burst.refreshes += 1;
@@ -120,7 +142,11 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
   function addStep(lane, kind, text, time) {
     const at = Math.max(0, time - lane.burst.start);
     const step = element('li', `step step--${kind}`);
-    step.append(element('span', 'step__name', text), ' ', element('span', 'step__time', `+${Math.round(at)} ms`));
+    step.append(
+      element('span', 'step__name', text),
+      ' ',
+      element('span', 'step__time', `+${Math.round(at)} ms`),
+    );
     lane.steps.append(step);
     const mark = element('span', `mark mark--${kind}`);
     mark.style.setProperty('--at', String(at));
@@ -172,11 +198,19 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
    * @param {string} tag
    */
   function handle(event, tag = '') {
-    if (event.type === 'refresh-start' || event.type === 'refresh-end') return handleRefresh(event, tag);
+    if (event.type === 'refresh-start' || event.type === 'refresh-end')
+      return handleRefresh(event, tag);
     if (event.requestId === undefined) return; // session events: the page adds notes for those
     const key = `${tag}:request:${event.requestId}`;
-    const lane = lanes.get(key)
-      ?? addLane(key, 'request', `#${event.requestId} ${event.method ?? ''} ${event.path ?? ''}`.trim(), event.time, tag);
+    const lane =
+      lanes.get(key) ??
+      addLane(
+        key,
+        'request',
+        `#${event.requestId} ${event.method ?? ''} ${event.path ?? ''}`.trim(),
+        event.time,
+        tag,
+      );
     switch (event.type) {
       case 'request':
         addStep(lane, 'sent', t('timeline.sent'), event.time);
@@ -198,7 +232,12 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
         phase(lane, 'wait', event.time, event.refreshId);
         break;
       case 'replay':
-        addStep(lane, 'replay', t(event.reason === 'stale' ? 'timeline.replayedStale' : 'timeline.replayed'), event.time);
+        addStep(
+          lane,
+          'replay',
+          t(event.reason === 'stale' ? 'timeline.replayedStale' : 'timeline.replayed'),
+          event.time,
+        );
         phase(lane, 'flight', event.time);
         break;
       case 'done':
@@ -206,7 +245,12 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
         finish(lane, 'ok', event.time);
         break;
       case 'error':
-        addStep(lane, 'failed', t('timeline.failedWith', { error: describeError(event) }), event.time);
+        addStep(
+          lane,
+          'failed',
+          t('timeline.failedWith', { error: describeError(event) }),
+          event.time,
+        );
         finish(lane, 'failed', event.time);
         break;
       default:
@@ -220,24 +264,51 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
     const key = `${tag}:refresh:${event.refreshId}`;
     let lane = lanes.get(key);
     if (event.type === 'refresh-start') {
-      lane ??= addLane(key, 'refresh', t('timeline.refreshLane', { id: event.refreshId, reason: event.reason }), event.time, tag);
+      lane ??= addLane(
+        key,
+        'refresh',
+        t('timeline.refreshLane', { id: event.refreshId, reason: event.reason }),
+        event.time,
+        tag,
+      );
       addStep(lane, 'refresh', 'POST /auth/refresh', event.time);
       phase(lane, 'refresh', event.time);
       updatePendingCount();
       updateTitle(lane.burst);
       return;
     }
-    lane ??= addLane(key, 'refresh', t('timeline.refreshLaneShort', { id: event.refreshId }), event.time, tag);
+    lane ??= addLane(
+      key,
+      'refresh',
+      t('timeline.refreshLaneShort', { id: event.refreshId }),
+      event.time,
+      tag,
+    );
     if (event.ok) {
-      addStep(lane, 'ok', t(event.source === 'other-tab' ? 'timeline.otherTabToken' : 'timeline.newToken'), event.time);
+      addStep(
+        lane,
+        'ok',
+        t(event.source === 'other-tab' ? 'timeline.otherTabToken' : 'timeline.newToken'),
+        event.time,
+      );
     } else {
-      addStep(lane, 'failed', t('timeline.failedWith', { error: describeError(event) }), event.time);
+      addStep(
+        lane,
+        'failed',
+        t('timeline.failedWith', { error: describeError(event) }),
+        event.time,
+      );
     }
     finish(lane, event.ok ? 'ok' : 'failed', event.time);
     // Requests that were held *before* going out have no replay event:
     // they leave the queue when this refresh ends, so end their wait here.
     for (const other of lane.burst.lanes) {
-      if (other.tag === tag && other.open?.kind === 'wait' && other.open.refreshId === event.refreshId && event.ok) {
+      if (
+        other.tag === tag &&
+        other.open?.kind === 'wait' &&
+        other.open.refreshId === event.refreshId &&
+        event.ok
+      ) {
         phase(other, 'flight', event.time);
       }
     }
@@ -273,8 +344,18 @@ export function createTimeline(root, { now = () => performance.now() } = {}) {
   /** Title of a burst: when, how many, how long. */
   function updateTitle(/** @type {Burst} */ burst) {
     const parts = [clockTime(burst.start)];
-    if (burst.requests) parts.push(burst.requests === 1 ? t('timeline.request') : t('timeline.requests', { n: burst.requests }));
-    if (burst.refreshes) parts.push(burst.refreshes === 1 ? t('timeline.refreshOne') : t('timeline.refreshes', { n: burst.refreshes }));
+    if (burst.requests)
+      parts.push(
+        burst.requests === 1
+          ? t('timeline.request')
+          : t('timeline.requests', { n: burst.requests }),
+      );
+    if (burst.refreshes)
+      parts.push(
+        burst.refreshes === 1
+          ? t('timeline.refreshOne')
+          : t('timeline.refreshes', { n: burst.refreshes }),
+      );
     const end = burst.pending ? now() : burst.last;
     parts.push(burst.pending ? t('timeline.running') : `${Math.round(end - burst.start)} ms`);
     burst.title.textContent = parts.join(' · ');
@@ -335,7 +416,11 @@ function describeError(event) {
 /** Wall-clock time of a performance.now() timestamp, to the millisecond. */
 function clockTime(/** @type {number} */ time) {
   const date = new Date(performance.timeOrigin + time);
-  return date.toLocaleTimeString(undefined, { hour12: false }) + '.' + String(date.getMilliseconds()).padStart(3, '0');
+  return (
+    date.toLocaleTimeString(undefined, { hour12: false }) +
+    '.' +
+    String(date.getMilliseconds()).padStart(3, '0')
+  );
 }
 
 /**

@@ -24,17 +24,58 @@ const NEWEST = '#timeline > .burst:first-child';
 
 /** @type {Step[]} */
 export const STEPS = [
-  { id: 'login', highlight: ['.session', '#countdown'],
-    async run(a) { await a.useMode('queued'); await a.ensureLoggedIn(); } },
-  { id: 'call', highlight: [`${NEWEST} .lane--request`, `${NEWEST} .step--ok`],
-    async run(a) { await a.ensureLoggedIn(); await a.call('/aaa'); } },
-  { id: 'corrupt', highlight: [`${NEWEST} .step--401`, `${NEWEST} .lane--refresh`, `${NEWEST} .step--replay`],
-    async run(a) { await a.ensureLoggedIn(); a.corrupt(); await a.call('/aaa'); } },
-  { id: 'burst', highlight: [`${NEWEST} .lane--refresh`, `${NEWEST} .phase--wait`, '[data-counter="refreshes"]'],
-    async run(a) { await a.useMode('queued'); await a.ensureLoggedIn(); a.corrupt(); await a.burst(5); } },
-  { id: 'naive', highlight: [`${NEWEST} .lane--refresh`, '[data-counter="refreshes"]', '#session-ended'],
-    async run(a) { await a.useMode('naive'); await a.ensureLoggedIn(); a.corrupt(); await a.burst(5); } },
-  { id: 'revoke', highlight: [`${NEWEST} .lane--refresh`, `${NEWEST} .lane--request[data-state="failed"]`, '#session-ended'],
+  {
+    id: 'login',
+    highlight: ['.session', '#countdown'],
+    async run(a) {
+      await a.useMode('queued');
+      await a.ensureLoggedIn();
+    },
+  },
+  {
+    id: 'call',
+    highlight: [`${NEWEST} .lane--request`, `${NEWEST} .step--ok`],
+    async run(a) {
+      await a.ensureLoggedIn();
+      await a.call('/aaa');
+    },
+  },
+  {
+    id: 'corrupt',
+    highlight: [`${NEWEST} .step--401`, `${NEWEST} .lane--refresh`, `${NEWEST} .step--replay`],
+    async run(a) {
+      await a.ensureLoggedIn();
+      a.corrupt();
+      await a.call('/aaa');
+    },
+  },
+  {
+    id: 'burst',
+    highlight: [`${NEWEST} .lane--refresh`, `${NEWEST} .phase--wait`, '[data-counter="refreshes"]'],
+    async run(a) {
+      await a.useMode('queued');
+      await a.ensureLoggedIn();
+      a.corrupt();
+      await a.burst(5);
+    },
+  },
+  {
+    id: 'naive',
+    highlight: [`${NEWEST} .lane--refresh`, '[data-counter="refreshes"]', '#session-ended'],
+    async run(a) {
+      await a.useMode('naive');
+      await a.ensureLoggedIn();
+      a.corrupt();
+      await a.burst(5);
+    },
+  },
+  {
+    id: 'revoke',
+    highlight: [
+      `${NEWEST} .lane--refresh`,
+      `${NEWEST} .lane--request[data-state="failed"]`,
+      '#session-ended',
+    ],
     async run(a) {
       await a.useMode('queued');
       await a.ensureLoggedIn();
@@ -42,25 +83,42 @@ export const STEPS = [
       await a.call('/aaa'); // still works: access tokens are stateless
       a.corrupt(); // stands in for "wait until it expires"
       await a.call('/aaa');
-    } },
-  { id: 'tabs', highlight: ['#lock-state', '[data-counter="shared"]', `${NEWEST} .lane--refresh`],
+    },
+  },
+  {
+    id: 'tabs',
+    highlight: ['#lock-state', '[data-counter="shared"]', `${NEWEST} .lane--refresh`],
     async run(a) {
       await a.useMode('queued');
       await a.ensureLoggedIn();
-      if (!a.secondTabOpen()) { a.openSecondTab(); return; }
+      if (!a.secondTabOpen()) {
+        a.openSecondTab();
+        return;
+      }
       a.corrupt();
       await a.burst(3);
-    } },
-  { id: 'proactive', highlight: ['#countdown', `${NEWEST} .lane--refresh`],
-    async run(a) { await a.useMode('queued'); await a.ensureLoggedIn(); a.setProactive(true); } },
-  { id: 'failure', highlight: [`${NEWEST} .lane--refresh`, `${NEWEST} .lane--request`],
+    },
+  },
+  {
+    id: 'proactive',
+    highlight: ['#countdown', `${NEWEST} .lane--refresh`],
+    async run(a) {
+      await a.useMode('queued');
+      await a.ensureLoggedIn();
+      a.setProactive(true);
+    },
+  },
+  {
+    id: 'failure',
+    highlight: [`${NEWEST} .lane--refresh`, `${NEWEST} .lane--request`],
     async run(a) {
       await a.useMode('queued');
       await a.ensureLoggedIn();
       a.breakNextRefresh('503');
       a.corrupt();
       await a.call('/aaa');
-    } },
+    },
+  },
 ];
 
 /**
@@ -98,7 +156,8 @@ export function createTour({ panel, openButton, actions }) {
 
   // The highlighted lanes appear while the step runs: follow the timeline.
   const timeline = document.getElementById('timeline');
-  if (timeline) new MutationObserver(highlight).observe(timeline, { childList: true, subtree: true });
+  if (timeline)
+    new MutationObserver(highlight).observe(timeline, { childList: true, subtree: true });
 
   /** @param {KeyboardEvent} event */
   function onKey(event) {

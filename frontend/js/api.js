@@ -24,7 +24,8 @@ import { restoreSession } from './restore-session.js';
 export { ApiError, readCookie };
 
 /** Is this API path one of /auth/*? Those 401s are answers, never a reason to refresh. @param {string} path */
-export const isAuthPath = (path) => new URL(path, 'http://api.invalid').pathname.startsWith('/auth/');
+export const isAuthPath = (path) =>
+  new URL(path, 'http://api.invalid').pathname.startsWith('/auth/');
 
 /** Where a client keeps its session machinery for adapters (see frontend/js/axios.js). */
 export const SESSION_CORE = Symbol('silent-refresh session core');
@@ -65,7 +66,11 @@ export function createApiClient(options = {}) {
   const {
     refreshTimeoutMs = 10_000,
     document: doc = globalThis.document ?? null,
-    clock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id) },
+    clock = {
+      now: () => Date.now(),
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (id) => clearTimeout(id),
+    },
   } = options;
   const readCsrfToken = options.readCsrfToken ?? (() => readCookie(doc, 'csrf_refresh_token'));
   const { on, emit } = createEmitter();
@@ -75,20 +80,37 @@ export function createApiClient(options = {}) {
   let tabs = null;
 
   const core = createSilentRefresh({
-    baseURL: options.baseURL, onSessionExpired: options.onSessionExpired, fetch: options.fetch,
-    refreshTimeoutMs, readCsrfToken, clock, emit,
+    baseURL: options.baseURL,
+    onSessionExpired: options.onSessionExpired,
+    fetch: options.fetch,
+    refreshTimeoutMs,
+    readCsrfToken,
+    clock,
+    emit,
     coordinate: (run) => (tabs ? tabs.coordinate(run) : run()),
     beforeSend: (config) => requestChain.run(Promise.resolve(config)),
     afterResponse: (response) => responseChain.run(response),
   });
   tabs = coordinateTabs({
-    getSession: core.getSession, setSession: core.setSession, readCsrfToken, on, clock,
-    locks: options.locks, BroadcastChannel: options.BroadcastChannel, channelName: options.channelName,
-    lockName: options.lockName, lockTimeoutMs: options.lockTimeoutMs ?? refreshTimeoutMs * 1.5,
+    getSession: core.getSession,
+    setSession: core.setSession,
+    readCsrfToken,
+    on,
+    clock,
+    locks: options.locks,
+    BroadcastChannel: options.BroadcastChannel,
+    channelName: options.channelName,
+    lockName: options.lockName,
+    lockTimeoutMs: options.lockTimeoutMs ?? refreshTimeoutMs * 1.5,
   });
   const proactive = refreshProactively({
-    getSession: core.getSession, refresh: core.refresh, on, clock, document: doc,
-    enabled: options.proactiveRefresh ?? true, refreshMarginMs: options.refreshMarginMs,
+    getSession: core.getSession,
+    refresh: core.refresh,
+    on,
+    clock,
+    document: doc,
+    enabled: options.proactiveRefresh ?? true,
+    refreshMarginMs: options.refreshMarginMs,
   });
 
   return {
@@ -97,9 +119,13 @@ export function createApiClient(options = {}) {
     login: core.login,
     logout: core.logout,
     request: core.request,
-    get: (/** @type {string} */ path, /** @type {RequestInput} */ config = {}) => core.request({ ...config, method: 'GET', path }),
-    post: (/** @type {string} */ path, /** @type {unknown} */ data, /** @type {RequestInput} */ config = {}) =>
-      core.request({ ...config, method: 'POST', path, data }),
+    get: (/** @type {string} */ path, /** @type {RequestInput} */ config = {}) =>
+      core.request({ ...config, method: 'GET', path }),
+    post: (
+      /** @type {string} */ path,
+      /** @type {unknown} */ data,
+      /** @type {RequestInput} */ config = {},
+    ) => core.request({ ...config, method: 'POST', path, data }),
     on,
     interceptors: {
       request: { use: requestChain.use, eject: requestChain.eject },
@@ -137,31 +163,55 @@ export function createApiClient(options = {}) {
  */
 function sessionCoreFor(core, emit, on, clock) {
   // The adapter's calls get ids of their own, far from the fetch client's.
-  let lastRequestId = 1_000_000, lastRefreshId = 0;
-  on('refresh-start', (event) => { lastRefreshId = event.refreshId; });
+  let lastRequestId = 1_000_000,
+    lastRefreshId = 0;
+  on('refresh-start', (event) => {
+    lastRefreshId = event.refreshId;
+  });
   /** A refresh that could not be done (network, 5xx, 429): no new attempt before its backoff has passed. */
   let backoff = /** @type {{ error: ApiError, until: number } | null} */ (null);
   /** @param {ApiError} error @param {number} requestId */
-  const copyFor = (error, requestId) => new ApiError(error.message, { status: error.status, code: error.code,
-    cause: error.cause, retryable: error.retryable, retryAfterMs: error.retryAfterMs, requestId });
+  const copyFor = (error, requestId) =>
+    new ApiError(error.message, {
+      status: error.status,
+      code: error.code,
+      cause: error.cause,
+      retryable: error.retryable,
+      retryAfterMs: error.retryAfterMs,
+      requestId,
+    });
   return {
     nextRequestId: () => ++lastRequestId,
     emit,
     /** @param {string | null} sentToken */
-    isStale: (sentToken) => core.isStale(/** @type {any} */ ({ headers: new Headers(sentToken ? { Authorization: `Bearer ${sentToken}` } : {}) })),
+    isStale: (sentToken) =>
+      core.isStale(
+        /** @type {any} */ ({
+          headers: new Headers(sentToken ? { Authorization: `Bearer ${sentToken}` } : {}),
+        }),
+      ),
     mayHaveRefreshCookie: core.mayHaveRefreshCookie,
     refreshing: core.pendingRefresh,
     refresh() {
       if (backoff && clock.now() < backoff.until) return Promise.reject(backoff.error);
-      return core.refresh('reactive').then((session) => { backoff = null; return session; }, (error) => {
-        if (error?.code === 'refresh_unavailable') backoff = { error, until: clock.now() + (error.retryAfterMs ?? 0) };
-        throw error;
-      });
+      return core.refresh('reactive').then(
+        (session) => {
+          backoff = null;
+          return session;
+        },
+        (error) => {
+          if (error?.code === 'refresh_unavailable')
+            backoff = { error, until: clock.now() + (error.retryAfterMs ?? 0) };
+          throw error;
+        },
+      );
     },
     /** @param {Promise<any>} running @param {{ requestId: number }} meta */
     async waitForRefresh(running, meta) {
       emit('queued', { ...meta, refreshId: lastRefreshId });
-      await running.catch((/** @type {ApiError} */ error) => { throw copyFor(error, meta.requestId); });
+      await running.catch((/** @type {ApiError} */ error) => {
+        throw copyFor(error, meta.requestId);
+      });
     },
   };
 }

@@ -81,7 +81,11 @@ export function installSilentRefresh(instance, client) {
   async function beforeSend(/** @type {any} */ config) {
     let call = callOf(config);
     if (!call) {
-      const meta = { requestId: core.nextRequestId(), method: String(config.method ?? 'get').toUpperCase(), path: String(config.url ?? '') };
+      const meta = {
+        requestId: core.nextRequestId(),
+        method: String(config.method ?? 'get').toUpperCase(),
+        path: String(config.url ?? ''),
+      };
       call = config[CALL] = new Call(meta);
       core.emit('request', meta);
       // Sent while a refresh runs? Wait for it rather than go out with the old token.
@@ -156,7 +160,12 @@ export function installSilentRefresh(instance, client) {
       reported.add(error);
       call.settled = true;
       const described = toApiError(error);
-      core.emit('error', { ...call.meta, status: described?.status, code: described?.code, error: described });
+      core.emit('error', {
+        ...call.meta,
+        status: described?.status,
+        code: described?.code,
+        error: described,
+      });
     }
     return error;
   }
@@ -194,14 +203,25 @@ export function toApiError(error) {
     const data = error.response.data === '' ? null : error.response.data;
     const body = data && typeof data === 'object' ? data : {};
     apiError = new ApiError(body.message || `HTTP ${error.response.status} from ${path}`, {
-      status: error.response.status, code: body.error || 'http_error', data, requestId, cause: error,
+      status: error.response.status,
+      code: body.error || 'http_error',
+      data,
+      requestId,
+      cause: error,
     });
   } else if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') {
-    apiError = new ApiError(`No answer from ${path} in time`, { code: 'timeout', requestId, cause: error });
+    apiError = new ApiError(`No answer from ${path} in time`, {
+      code: 'timeout',
+      requestId,
+      cause: error,
+    });
   } else {
     // axios wraps fetch's TypeError (or the XHR's error event): keep what failed underneath.
-    apiError = new ApiError(`Network error: ${path} could not be reached`,
-      { code: 'network_error', requestId, cause: error.cause ?? error });
+    apiError = new ApiError(`Network error: ${path} could not be reached`, {
+      code: 'network_error',
+      requestId,
+      cause: error.cause ?? error,
+    });
   }
   described.set(error, apiError);
   return apiError;

@@ -39,9 +39,18 @@ export function defaultLocks() {
  *   channelName?: string, lockName?: string, lockTimeoutMs: number,
  *   clock: { setTimeout(fn: () => void, ms: number): any, clearTimeout(id: any): void } }} options
  */
-export function coordinateTabs({ getSession, setSession, readCsrfToken, on, locks = defaultLocks(),
-  BroadcastChannel: Channel = globalThis.BroadcastChannel ?? null, channelName = 'silent-refresh',
-  lockName = 'silent-refresh:refresh', lockTimeoutMs, clock }) {
+export function coordinateTabs({
+  getSession,
+  setSession,
+  readCsrfToken,
+  on,
+  locks = defaultLocks(),
+  BroadcastChannel: Channel = globalThis.BroadcastChannel ?? null,
+  channelName = 'silent-refresh',
+  lockName = 'silent-refresh:refresh',
+  lockTimeoutMs,
+  clock,
+}) {
   /** @type {BroadcastChannel | null} */
   let channel = null;
   try {
@@ -64,7 +73,11 @@ export function coordinateTabs({ getSession, setSession, readCsrfToken, on, lock
 
   /** @param {object} message */
   function broadcast(message) {
-    try { channel?.postMessage(message); } catch { /* closed channel: nobody to tell */ }
+    try {
+      channel?.postMessage(message);
+    } catch {
+      /* closed channel: nobody to tell */
+    }
   }
 
   /** @param {any} message */
@@ -77,7 +90,8 @@ export function coordinateTabs({ getSession, setSession, readCsrfToken, on, lock
       } else if (message?.type === 'session' && typeof message.session?.accessToken === 'string') {
         const incoming = /** @type {Session} */ (message.session);
         // Messages from several tabs may cross: keep whichever token lives longest.
-        const newer = !session || (incoming.accessTokenExpiresAt ?? 0) >= (session.accessTokenExpiresAt ?? 0);
+        const newer =
+          !session || (incoming.accessTokenExpiresAt ?? 0) >= (session.accessTokenExpiresAt ?? 0);
         if (!newer || incoming.accessToken === session?.accessToken) return;
         setSession(incoming, 'other-tab');
         for (const resolve of [...sharedSessionWaiters]) resolve(incoming);

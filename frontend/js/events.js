@@ -38,7 +38,11 @@ export function createEmitter(owner = 'api.js') {
     const event = { type, time: performance.now(), ...fields };
     for (const listener of [...(listeners.get(type) ?? []), ...(listeners.get('*') ?? [])]) {
       // A broken listener (say, the demo's timeline) must never break a request.
-      try { listener(event); } catch (error) { console.error(`${owner}: event listener failed`, error); }
+      try {
+        listener(event);
+      } catch (error) {
+        console.error(`${owner}: event listener failed`, error);
+      }
     }
   }
   return { on, emit };

@@ -40,7 +40,11 @@ export function createInterceptorChain() {
     },
     /** @template T @param {Promise<T>} start @returns {Promise<T>} */
     run(start) {
-      return handlers.reduce((promise, handler) => (handler ? promise.then(handler.onFulfilled, handler.onRejected) : promise), start);
+      return handlers.reduce(
+        (promise, handler) =>
+          handler ? promise.then(handler.onFulfilled, handler.onRejected) : promise,
+        start,
+      );
     },
   };
 }
@@ -57,7 +61,10 @@ export function isAuthPath(path) {
  * interceptors (naive.js does, as the blog posts do).
  * @param {{ baseURL?: string, fetch?: typeof fetch }} [options]
  */
-export function createHttpClient({ baseURL = '', fetch: fetchImpl = (input, init) => globalThis.fetch(input, init) } = {}) {
+export function createHttpClient({
+  baseURL = '',
+  fetch: fetchImpl = (input, init) => globalThis.fetch(input, init),
+} = {}) {
   const requestChain = createInterceptorChain();
   const responseChain = createInterceptorChain();
   let lastRequestId = 0;
@@ -70,8 +77,14 @@ export function createHttpClient({ baseURL = '', fetch: fetchImpl = (input, init
    */
   function request(input) {
     /** @type {RequestConfig} */
-    const config = { ...input, method: (input.method ?? 'GET').toUpperCase(), path: input.path ?? input.url ?? '',
-      data: input.data, headers: new Headers(input.headers), requestId: input.requestId ?? ++lastRequestId };
+    const config = {
+      ...input,
+      method: (input.method ?? 'GET').toUpperCase(),
+      path: input.path ?? input.url ?? '',
+      data: input.data,
+      headers: new Headers(input.headers),
+      requestId: input.requestId ?? ++lastRequestId,
+    };
     const sent = requestChain.run(Promise.resolve(config)).then((trip) => {
       /** @type {RequestInit} */
       const init = { method: trip.method, headers: trip.headers };
@@ -81,7 +94,9 @@ export function createHttpClient({ baseURL = '', fetch: fetchImpl = (input, init
       }
       // The API is another origin: cookies travel with /auth/* calls only.
       if (isAuthPath(trip.path)) init.credentials = 'include';
-      const url = /^https?:\/\//i.test(trip.path) ? trip.path : baseURL.replace(/\/$/, '') + trip.path;
+      const url = /^https?:\/\//i.test(trip.path)
+        ? trip.path
+        : baseURL.replace(/\/$/, '') + trip.path;
       return fetchJson(url, init, { fetch: fetchImpl, config: trip });
     });
     return responseChain.run(sent);
@@ -89,9 +104,13 @@ export function createHttpClient({ baseURL = '', fetch: fetchImpl = (input, init
 
   return {
     request,
-    get: (/** @type {string} */ path, /** @type {Record<string, any>} */ config = {}) => request({ ...config, method: 'GET', path }),
-    post: (/** @type {string} */ path, /** @type {unknown} */ data, /** @type {Record<string, any>} */ config = {}) =>
-      request({ ...config, method: 'POST', path, data }),
+    get: (/** @type {string} */ path, /** @type {Record<string, any>} */ config = {}) =>
+      request({ ...config, method: 'GET', path }),
+    post: (
+      /** @type {string} */ path,
+      /** @type {unknown} */ data,
+      /** @type {Record<string, any>} */ config = {},
+    ) => request({ ...config, method: 'POST', path, data }),
     interceptors: { request: requestChain, response: responseChain },
   };
 }

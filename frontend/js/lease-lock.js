@@ -64,7 +64,11 @@ export function createLeaseLock(options = {}) {
   const {
     storage = /** @type {Storage} */ (globalThis.localStorage),
     events = globalThis,
-    clock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id) },
+    clock = {
+      now: () => Date.now(),
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (id) => clearTimeout(id),
+    },
     randomId = randomTabId,
     leaseMs = 5_000,
     settleMs = 100,
@@ -77,7 +81,9 @@ export function createLeaseLock(options = {}) {
   const mine = new Set();
   /** Waiters to wake when a key changes (storage events never fire in the tab that wrote). */
   const wakers = new Set();
-  const wakeAll = () => { for (const wake of [...wakers]) wake(); };
+  const wakeAll = () => {
+    for (const wake of [...wakers]) wake();
+  };
   // Without an event target (not a window), waiters still re-check every maxWaitMs.
   events?.addEventListener?.('storage', (/** @type {any} */ event) => {
     if (event.key === null || event.key?.startsWith(KEY_PREFIX)) wakeAll();
@@ -96,16 +102,22 @@ export function createLeaseLock(options = {}) {
     storage.setItem(key, JSON.stringify({ owner: id, expires: clock.now() + leaseMs }));
 
   /** Resolve after `ms`, or sooner on a storage change; reject if `signal` aborts. */
-  function pause(/** @type {number} */ ms, /** @type {AbortSignal | undefined} */ signal, wakeOnChange = true) {
+  function pause(
+    /** @type {number} */ ms,
+    /** @type {AbortSignal | undefined} */ signal,
+    wakeOnChange = true,
+  ) {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise((resolve, reject) => {
       const finish = (/** @type {boolean} */ aborted) => {
         clock.clearTimeout(timer);
         wakers.delete(done);
         signal?.removeEventListener('abort', stop);
-        if (aborted) reject(abortError(signal)); else resolve(undefined);
+        if (aborted) reject(abortError(signal));
+        else resolve(undefined);
       };
-      const done = () => finish(false), stop = () => finish(true);
+      const done = () => finish(false),
+        stop = () => finish(true);
       const timer = clock.setTimeout(done, ms);
       if (wakeOnChange) wakers.add(done);
       signal?.addEventListener('abort', stop, { once: true });

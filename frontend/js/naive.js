@@ -49,10 +49,12 @@ export function createNaiveApiClient(options = {}) {
     clock = { now: () => Date.now() },
     variant = 'retry-once',
   } = options;
-  const readCsrf = options.readCsrfToken ?? (() => {
-    const match = (doc?.cookie ?? '').match(/(?:^|;\s*)csrf_refresh_token=([^;]*)/);
-    return match ? decodeURIComponent(match[1]) : null;
-  });
+  const readCsrf =
+    options.readCsrfToken ??
+    (() => {
+      const match = (doc?.cookie ?? '').match(/(?:^|;\s*)csrf_refresh_token=([^;]*)/);
+      return match ? decodeURIComponent(match[1]) : null;
+    });
   const api = createHttpClient({ baseURL: options.baseURL, fetch: options.fetch });
   const { on, emit } = createEmitter('naive.js');
 
@@ -68,8 +70,13 @@ export function createNaiveApiClient(options = {}) {
   }
   /** @param {any} data */
   const toSession = (data) => {
-    if (typeof data?.access_token !== 'string') throw new ApiError('No access token', { status: 200, code: 'bad_response' });
-    return { user: data.user ?? null, accessToken: data.access_token, accessTokenExpiresAt: clock.now() + data.expires_in * 1000 };
+    if (typeof data?.access_token !== 'string')
+      throw new ApiError('No access token', { status: 200, code: 'bad_response' });
+    return {
+      user: data.user ?? null,
+      accessToken: data.access_token,
+      accessTokenExpiresAt: clock.now() + data.expires_in * 1000,
+    };
   };
 
   // The blog's request interceptor: attach whatever token we hold right now.
@@ -81,7 +88,11 @@ export function createNaiveApiClient(options = {}) {
   });
 
   /** @param {RequestConfig} config */
-  const meta = (config) => ({ requestId: config.requestId, method: config.method, path: config.path });
+  const meta = (config) => ({
+    requestId: config.requestId,
+    method: config.method,
+    path: config.path,
+  });
 
   /** The refresh call; the blog's catch block forgets the token and "redirects to login". @param {string} reason */
   async function refresh(reason) {
@@ -89,7 +100,11 @@ export function createNaiveApiClient(options = {}) {
     emit('refresh-start', { refreshId, reason });
     try {
       // Variant 2 sends it through the same interceptor: its own 401 queues behind itself.
-      const { data } = await api.post('/auth/refresh', undefined, variant === 'flag-and-queue' ? {} : { _retry: true });
+      const { data } = await api.post(
+        '/auth/refresh',
+        undefined,
+        variant === 'flag-and-queue' ? {} : { _retry: true },
+      );
       setSession(toSession(data), reason === 'restore' ? 'restore' : 'refresh');
       emit('refresh-end', { refreshId, ok: true, source: 'server' });
       return session?.accessToken;
@@ -97,9 +112,16 @@ export function createNaiveApiClient(options = {}) {
       emit('refresh-end', { refreshId, ok: false, source: 'server', error: refreshError });
       setSession(null, 'expired');
       if (reason !== 'restore') {
-        const expired = new ApiError('Your session has expired: please log in again',
-          { status: 401, code: 'session_expired', cause: refreshError });
-        try { onSessionExpired(expired); } catch (e) { console.error('naive.js: onSessionExpired failed', e); }
+        const expired = new ApiError('Your session has expired: please log in again', {
+          status: 401,
+          code: 'session_expired',
+          cause: refreshError,
+        });
+        try {
+          onSessionExpired(expired);
+        } catch (e) {
+          console.error('naive.js: onSessionExpired failed', e);
+        }
       }
       throw refreshError;
     }
@@ -150,15 +172,22 @@ export function createNaiveApiClient(options = {}) {
 
   /** Requests as the app sees them: the same events as api.js. @param {import('./silent-refresh.js').RequestInput} input */
   function request(input) {
-    const ids = { requestId: ++lastRequestId, method: (input.method ?? 'GET').toUpperCase(), path: input.path ?? input.url ?? '' };
+    const ids = {
+      requestId: ++lastRequestId,
+      method: (input.method ?? 'GET').toUpperCase(),
+      path: input.path ?? input.url ?? '',
+    };
     emit('request', ids);
-    return api.request({ ...input, requestId: ids.requestId }).then((response) => {
-      emit('done', { ...ids, status: response.status });
-      return response.data;
-    }, (error) => {
-      emit('error', { ...ids, status: error?.status, code: error?.code, error });
-      throw error;
-    });
+    return api.request({ ...input, requestId: ids.requestId }).then(
+      (response) => {
+        emit('done', { ...ids, status: response.status });
+        return response.data;
+      },
+      (error) => {
+        emit('error', { ...ids, status: error?.status, code: error?.code, error });
+        throw error;
+      },
+    );
   }
 
   return {
@@ -188,7 +217,8 @@ export function createNaiveApiClient(options = {}) {
     },
     request,
     get: (/** @type {string} */ path, config = {}) => request({ ...config, method: 'GET', path }),
-    post: (/** @type {string} */ path, /** @type {unknown} */ data, config = {}) => request({ ...config, method: 'POST', path, data }),
+    post: (/** @type {string} */ path, /** @type {unknown} */ data, config = {}) =>
+      request({ ...config, method: 'POST', path, data }),
     on,
     interceptors: {
       request: { use: api.interceptors.request.use, eject: api.interceptors.request.eject },
@@ -197,7 +227,10 @@ export function createNaiveApiClient(options = {}) {
     getSession,
     /** Same demo hook as api.js: replace the in-memory token by hand. */
     setAccessToken(/** @type {string} */ token) {
-      setSession({ ...(session ?? { user: null, accessTokenExpiresAt: null }), accessToken: token }, 'set-token');
+      setSession(
+        { ...(session ?? { user: null, accessTokenExpiresAt: null }), accessToken: token },
+        'set-token',
+      );
     },
     /** The blog version has no proactive refresh: accepted for API compatibility, ignored. */
     setProactiveRefresh(/** @type {boolean} */ _enabled) {},

@@ -18,7 +18,15 @@ const MIN_PROACTIVE_LIFETIME_MS = 1_000;
  *   on(type: string, listener: (event: any) => void): () => void, enabled?: boolean, refreshMarginMs?: number,
  *   document?: Document | null, clock: { now(): number, setTimeout(fn: () => void, ms: number): any, clearTimeout(id: any): void } }} options
  */
-export function refreshProactively({ getSession, refresh, on, enabled = true, refreshMarginMs, document: doc = null, clock }) {
+export function refreshProactively({
+  getSession,
+  refresh,
+  on,
+  enabled = true,
+  refreshMarginMs,
+  document: doc = null,
+  clock,
+}) {
   /** @type {any} */
   let timer = null;
   let destroyed = false;

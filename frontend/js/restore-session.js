@@ -26,7 +26,8 @@ export async function restoreSession({ getSession, mayHaveRefreshCookie, refresh
     return getSession();
   } catch (error) {
     if (error instanceof ApiError && error.code === 'session_expired') return null;
-    if (error instanceof ApiError && error.status >= 400 && error.status < 500 && !error.retryable) return null;
+    if (error instanceof ApiError && error.status >= 400 && error.status < 500 && !error.retryable)
+      return null;
     throw error;
   }
 }

@@ -62,7 +62,7 @@ export function createSilentRefresh(options?: {
 export class ApiError extends Error {
     /** @param {string} message @param {{ status?: number, code?: string, requestId?: number, data?: unknown,
      *   cause?: unknown, retryable?: boolean, retryAfterMs?: number, config?: RequestConfig }} [details] */
-    constructor(message: string, { status, code, requestId, data, cause, retryable, retryAfterMs, config }?: {
+    constructor(message: string, { status, code, requestId, data, cause, retryable, retryAfterMs, config, }?: {
         status?: number;
         code?: string;
         requestId?: number;

@@ -19,7 +19,19 @@
 export class ApiError extends Error {
   /** @param {string} message @param {{ status?: number, code?: string, requestId?: number, data?: unknown,
    *   cause?: unknown, retryable?: boolean, retryAfterMs?: number, config?: RequestConfig }} [details] */
-  constructor(message, { status = 0, code = 'http_error', requestId, data, cause, retryable = false, retryAfterMs, config } = {}) {
+  constructor(
+    message,
+    {
+      status = 0,
+      code = 'http_error',
+      requestId,
+      data,
+      cause,
+      retryable = false,
+      retryAfterMs,
+      config,
+    } = {},
+  ) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'ApiError';
     this.status = status;
@@ -42,22 +54,44 @@ export function readCookie(doc, name) {
 /** fetch, read the JSON body, turn every failure into an ApiError. Exported for other transports (http.js).
  *  @param {string} url @param {RequestInit} init @param {{ fetch?: typeof fetch, timeoutMs?: number,
  *  config?: RequestConfig, clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'> }} [extra] @returns {Promise<ApiResponse>} */
-export async function fetchJson(url, init, { fetch = globalThis.fetch, timeoutMs = 0, config, clock = globalThis } = {}) {
+export async function fetchJson(
+  url,
+  init,
+  { fetch = globalThis.fetch, timeoutMs = 0, config, clock = globalThis } = {},
+) {
   const [requestId, controller] = [config?.requestId, new AbortController()];
   const timer = timeoutMs ? clock.setTimeout(() => controller.abort(), timeoutMs) : null;
   const fail = (/** @type {unknown} */ cause) => {
     const timedOut = controller.signal.aborted;
-    throw new ApiError(timedOut ? `No answer from ${url} within ${timeoutMs} ms` : `Network error: ${url} could not be reached`,
-      { code: timedOut ? 'timeout' : 'network_error', requestId, cause, config });
+    throw new ApiError(
+      timedOut
+        ? `No answer from ${url} within ${timeoutMs} ms`
+        : `Network error: ${url} could not be reached`,
+      { code: timedOut ? 'timeout' : 'network_error', requestId, cause, config },
+    );
   };
   const res = await fetch(url, { ...init, signal: controller.signal }).catch(fail);
-  const text = await res.text().catch(fail).finally(() => timer !== null && clock.clearTimeout(timer));
+  const text = await res
+    .text()
+    .catch(fail)
+    .finally(() => timer !== null && clock.clearTimeout(timer));
   let data = text || null;
-  try { data = text ? JSON.parse(text) : null; } catch { /* an HTML error page stays text */ }
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    /* an HTML error page stays text */
+  }
   if (res.ok) return { status: res.status, data, headers: res.headers, requestId, config };
   const { message = '', error: code = 'http_error' } = data && typeof data === 'object' ? data : {};
   const retryAfterMs = Number(res.headers.get('Retry-After')) * 1000 || undefined;
-  throw new ApiError(message || `HTTP ${res.status} from ${url}`, { status: res.status, code, data, requestId, config, retryAfterMs });
+  throw new ApiError(message || `HTTP ${res.status} from ${url}`, {
+    status: res.status,
+    code,
+    data,
+    requestId,
+    config,
+    retryAfterMs,
+  });
 }
 // #endregion
 
@@ -74,22 +108,39 @@ export async function fetchJson(url, init, { fetch = globalThis.fetch, timeoutMs
  */
 export function createSilentRefresh(options = {}) {
   const {
-    baseURL = '', onSessionExpired = () => {}, refreshTimeoutMs = 10_000, fetch: fetchImpl = globalThis.fetch,
+    baseURL = '',
+    onSessionExpired = () => {},
+    refreshTimeoutMs = 10_000,
+    fetch: fetchImpl = globalThis.fetch,
     readCsrfToken = () => readCookie(globalThis.document ?? null, 'csrf_refresh_token'),
-    clock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id) },
-    emit = () => {}, coordinate = (run) => run(), beforeSend = (config) => config, afterResponse = (response) => response,
+    clock = {
+      now: () => Date.now(),
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (id) => clearTimeout(id),
+    },
+    emit = () => {},
+    coordinate = (run) => run(),
+    beforeSend = (config) => config,
+    afterResponse = (response) => response,
   } = options;
   const apiOrigin = new URL(baseURL || '/', globalThis.location?.href || 'http://localhost').origin; // '/api' too
-  const urlFor = (/** @type {string} */ path) => (/^https?:\/\//i.test(path) ? path : baseURL.replace(/\/$/, '') + path);
+  const urlFor = (/** @type {string} */ path) =>
+    /^https?:\/\//i.test(path) ? path : baseURL.replace(/\/$/, '') + path;
   /** /auth/* is the refresh machinery: its 401s mean "no", never "refresh and retry". */
-  const isAuthPath = (/** @type {string} */ path) => new URL(path, apiOrigin).pathname.startsWith('/auth/');
+  const isAuthPath = (/** @type {string} */ path) =>
+    new URL(path, apiOrigin).pathname.startsWith('/auth/');
 
   // #region session
   /** @type {Session | null} The access token lives here, in memory only: never in localStorage. */
-  let session = null, /** @type {Promise<Session> | null} the one refresh in flight, shared by all */ refreshPromise = null;
-  let lastRefreshId = 0, lastRequestId = 0, failuresInARow = 0;
+  let session = null,
+    /** @type {Promise<Session> | null} the one refresh in flight, shared by all */ refreshPromise =
+      null;
+  let lastRefreshId = 0,
+    lastRequestId = 0,
+    failuresInARow = 0;
   /** @type {string | null} refusedCsrf: a refresh cookie the server refused. backoff: the last refresh not done, and until when. */
-  let refusedCsrf = null, /** @type {{ error: ApiError, until: number } | null} */ backoff = null;
+  let refusedCsrf = null,
+    /** @type {{ error: ApiError, until: number } | null} */ backoff = null;
   const getSession = () => session && { ...session }; // a copy: nobody changes our state behind our back
   /** The one place the session changes. @param {Session | null} next @param {string} reason */
   function setSession(next, reason) {
@@ -99,32 +150,64 @@ export function createSilentRefresh(options = {}) {
   }
   /** A token response as a Session. expires_in, since the server's clock and ours may disagree. @param {any} body @returns {Session} */
   function toSession(body) {
-    if (!body?.access_token) throw new ApiError('The server answered without an access token', { status: 200, code: 'bad_response' });
-    const expiresAt = typeof body.expires_in === 'number' ? clock.now() + body.expires_in * 1000 : Date.parse(body.access_token_expires_at) || null;
-    return { user: body.user ?? null, accessToken: body.access_token, accessTokenExpiresAt: expiresAt };
+    if (!body?.access_token)
+      throw new ApiError('The server answered without an access token', {
+        status: 200,
+        code: 'bad_response',
+      });
+    const expiresAt =
+      typeof body.expires_in === 'number'
+        ? clock.now() + body.expires_in * 1000
+        : Date.parse(body.access_token_expires_at) || null;
+    return {
+      user: body.user ?? null,
+      accessToken: body.access_token,
+      accessTokenExpiresAt: expiresAt,
+    };
   }
-  /** A refresh cookie worth trying? Only if its readable CSRF twin exists. */ const mayHaveRefreshCookie = () => Boolean(readCsrfToken()) && readCsrfToken() !== refusedCsrf;
+  /** A refresh cookie worth trying? Only if its readable CSRF twin exists. */ const mayHaveRefreshCookie =
+    () => Boolean(readCsrfToken()) && readCsrfToken() !== refusedCsrf;
   // #endregion
   // #region attach-token
   /** One trip: attach the current token (again on a replay: the new one), run the request interceptors, send.
    *  The token goes to the API's origin only: any other is refused before sending. @param {RequestConfig} config */
   async function send(config) {
-    if (new URL(urlFor(config.path), apiOrigin).origin !== apiOrigin) throw new ApiError(
-      `${config.path} is not on ${apiOrigin}: call other sites with fetch(), so the token stays home`, { code: 'other_origin', config });
+    if (new URL(urlFor(config.path), apiOrigin).origin !== apiOrigin)
+      throw new ApiError(
+        `${config.path} is not on ${apiOrigin}: call other sites with fetch(), so the token stays home`,
+        { code: 'other_origin', config },
+      );
     const headers = new Headers(config.headers);
     if (session) headers.set('Authorization', `Bearer ${session.accessToken}`);
     const trip = await beforeSend({ ...config, headers });
     const body = trip.data === undefined ? undefined : JSON.stringify(trip.data);
-    if (body !== undefined && !trip.headers.has('Content-Type')) trip.headers.set('Content-Type', 'application/json');
+    if (body !== undefined && !trip.headers.has('Content-Type'))
+      trip.headers.set('Content-Type', 'application/json');
     // The API is another origin: cookies travel with /auth/* calls only.
-    const init = { method: trip.method, headers: trip.headers, body, credentials: isAuthPath(trip.path) ? 'include' : 'same-origin' };
-    return fetchJson(urlFor(trip.path), /** @type {RequestInit} */ (init), { fetch: fetchImpl, clock, config: trip });
+    const init = {
+      method: trip.method,
+      headers: trip.headers,
+      body,
+      credentials: isAuthPath(trip.path) ? 'include' : 'same-origin',
+    };
+    return fetchJson(urlFor(trip.path), /** @type {RequestInit} */ (init), {
+      fetch: fetchImpl,
+      clock,
+      config: trip,
+    });
   }
   /** POST to /auth/*, outside the interceptors. @param {string} path @param {string | null} csrf @param {unknown} [data] */
   function authPost(path, csrf, data, timeoutMs = 0) {
-    const headers = new Headers({ 'Content-Type': 'application/json', ...(csrf ? { 'X-CSRF-TOKEN': csrf } : {}) });
+    const headers = new Headers({
+      'Content-Type': 'application/json',
+      ...(csrf ? { 'X-CSRF-TOKEN': csrf } : {}),
+    });
     const body = data === undefined ? undefined : JSON.stringify(data);
-    return fetchJson(urlFor(path), { method: 'POST', headers, body, credentials: 'include' }, { fetch: fetchImpl, clock, timeoutMs });
+    return fetchJson(
+      urlFor(path),
+      { method: 'POST', headers, body, credentials: 'include' },
+      { fetch: fetchImpl, clock, timeoutMs },
+    );
   }
   // #endregion
   // #region queue-and-replay
@@ -137,14 +220,18 @@ export function createSilentRefresh(options = {}) {
     try {
       return await send(config);
     } catch (error) {
-      if (!(error instanceof ApiError) || error.status !== 401 || isAuthPath(config.path)) throw error;
+      if (!(error instanceof ApiError) || error.status !== 401 || isAuthPath(config.path))
+        throw error;
       emit('unauthorized', { ...meta, status: 401, code: error.code });
       if (refreshed) throw error; // a 401 for a token we just got: replaying again could only loop
       let reason = 'refreshed';
-      if (refreshPromise) await waitForRefresh(refreshPromise, meta); // a refresh is running: join it
+      if (refreshPromise)
+        await waitForRefresh(refreshPromise, meta); // a refresh is running: join it
       else if (isStale(error.config)) reason = 'stale';
-      else if (!session && !mayHaveRefreshCookie()) throw error; // nobody is logged in
-      else if (backoff && clock.now() < backoff.until) throw copyFor(backoff.error, meta); // a late 401 of a failed burst
+      else if (!session && !mayHaveRefreshCookie())
+        throw error; // nobody is logged in
+      else if (backoff && clock.now() < backoff.until)
+        throw copyFor(backoff.error, meta); // a late 401 of a failed burst
       else await waitForRefresh(refresh('reactive'), meta); // the first 401 starts the one refresh
       emit('replay', { ...meta, reason });
       return send(config);
@@ -153,7 +240,8 @@ export function createSilentRefresh(options = {}) {
   // #endregion
   // #region stale-401
   /** Sent with an older token than ours? Then a refresh happened meanwhile: replay, don't refresh. @param {RequestConfig} [sent] */
-  const isStale = (sent) => session !== null && sent?.headers.get('Authorization') !== `Bearer ${session.accessToken}`;
+  const isStale = (sent) =>
+    session !== null && sent?.headers.get('Authorization') !== `Bearer ${session.accessToken}`;
   // #endregion
   // #region refresh-single-flight
   /** Start a refresh, or join the one running. The promise is cleared in `finally`, so no "refreshing" flag can
@@ -162,7 +250,11 @@ export function createSilentRefresh(options = {}) {
   function refresh(reason) {
     if (refreshPromise) return refreshPromise;
     const refreshId = ++lastRefreshId;
-    refreshPromise = Promise.resolve().then(() => runRefresh(refreshId, reason)).finally(() => { refreshPromise = null; });
+    refreshPromise = Promise.resolve()
+      .then(() => runRefresh(refreshId, reason))
+      .finally(() => {
+        refreshPromise = null;
+      });
     emit('refresh-start', { refreshId, reason });
     return refreshPromise;
   }
@@ -174,8 +266,12 @@ export function createSilentRefresh(options = {}) {
         source = 'server';
         const csrf = readCsrfToken();
         // A plain fetch, outside the interceptors: a refresh that 401s must never queue behind itself.
-        const answer = await authPost('/auth/refresh', csrf, undefined, refreshTimeoutMs)
-          .catch((error) => { refusedCsrf = error.status === 401 ? csrf : refusedCsrf; throw error; });
+        const answer = await authPost('/auth/refresh', csrf, undefined, refreshTimeoutMs).catch(
+          (error) => {
+            refusedCsrf = error.status === 401 ? csrf : refusedCsrf;
+            throw error;
+          },
+        );
         setSession(toSession(answer.data), reason === 'restore' ? 'restore' : 'refresh');
         return /** @type {Session} */ (getSession());
       });
@@ -196,55 +292,108 @@ export function createSilentRefresh(options = {}) {
   function refreshFailed(cause, reason) {
     const status = cause?.status ?? 0;
     if (status === 401) {
-      const expired = new ApiError('Your session has expired: please log in again', { status, code: 'session_expired', cause });
+      const expired = new ApiError('Your session has expired: please log in again', {
+        status,
+        code: 'session_expired',
+        cause,
+      });
       setSession(null, 'expired');
       if (reason === 'restore') return expired; // on page load, "no session" is an answer, not news
-      try { onSessionExpired(expired); } catch (e) { console.error('silent-refresh.js: onSessionExpired failed', e); }
+      try {
+        onSessionExpired(expired);
+      } catch (e) {
+        console.error('silent-refresh.js: onSessionExpired failed', e);
+      }
       return expired;
     }
-    const waitMs = Math.max(Math.min(30_000, 1000 * 2 ** failuresInARow++), cause?.retryAfterMs ?? 0);
-    const error = new ApiError(`Could not refresh the session (${cause?.code}): still logged in, try again in ${waitMs / 1000} s`,
-      { status, code: 'refresh_unavailable', cause, retryable: status === 0 || status === 429 || status >= 500, retryAfterMs: waitMs });
+    const waitMs = Math.max(
+      Math.min(30_000, 1000 * 2 ** failuresInARow++),
+      cause?.retryAfterMs ?? 0,
+    );
+    const error = new ApiError(
+      `Could not refresh the session (${cause?.code}): still logged in, try again in ${waitMs / 1000} s`,
+      {
+        status,
+        code: 'refresh_unavailable',
+        cause,
+        retryable: status === 0 || status === 429 || status >= 500,
+        retryAfterMs: waitMs,
+      },
+    );
     backoff = { error, until: clock.now() + waitMs };
     return error;
   }
   /** Each caller's own copy of a refresh failure, naming its request. @param {ApiError} error @param {RequestMeta} meta */
   function copyFor({ message, status, code, cause, retryable, retryAfterMs }, meta) {
-    return new ApiError(message, { status, code, cause, retryable, retryAfterMs, requestId: meta.requestId });
+    return new ApiError(message, {
+      status,
+      code,
+      cause,
+      retryable,
+      retryAfterMs,
+      requestId: meta.requestId,
+    });
   }
   /** Wait for the shared refresh: rejected with its failure, never left hanging. @param {Promise<Session>} running @param {RequestMeta} meta */
   async function waitForRefresh(running, meta) {
     emit('queued', { ...meta, refreshId: lastRefreshId });
-    await running.catch((error) => { throw copyFor(error, meta); });
+    await running.catch((error) => {
+      throw copyFor(error, meta);
+    });
   }
   // #endregion
   // #region login-logout
   /** Log in; resolves to the user. @param {string} username @param {string} password */
   async function login(username, password) {
     await refreshPromise?.catch(() => {}); // a rotation in flight would land after us and overwrite this login
-    setSession(toSession((await authPost('/auth/login', null, { username, password })).data), 'login');
+    setSession(
+      toSession((await authPost('/auth/login', null, { username, password })).data),
+      'login',
+    );
     return session?.user ?? null;
   }
   /** Log out: the server revokes the token family; we forget the token even if it can't be reached (then we throw). */
   async function logout() {
     await refreshPromise?.catch(() => {}); // revoke the newest token, not the one being rotated
-    await authPost('/auth/logout', readCsrfToken()).finally(() => { refusedCsrf = null; setSession(null, 'logout'); });
+    await authPost('/auth/logout', readCsrfToken()).finally(() => {
+      refusedCsrf = null;
+      setSession(null, 'logout');
+    });
   }
   // #endregion
   /** axios-like request: resolves with the parsed JSON body, throws ApiError. @param {RequestInput} input */
   function request(input) {
-    const meta = { requestId: ++lastRequestId, method: (input.method ?? 'GET').toUpperCase(), path: input.path ?? input.url ?? '' };
+    const meta = {
+      requestId: ++lastRequestId,
+      method: (input.method ?? 'GET').toUpperCase(),
+      path: input.path ?? input.url ?? '',
+    };
     emit('request', meta);
     // Response interceptors see the final outcome only, never a 401 that a refresh already handled.
-    return afterResponse(sendWithRefresh({ ...meta, data: input.data, headers: new Headers(input.headers) }, meta)).then((res) => {
-      emit('done', { ...meta, status: res?.status });
-      return res?.data;
-    }, (error) => {
-      emit('error', { ...meta, status: error?.status, code: error?.code, error });
-      throw error;
-    });
+    return afterResponse(
+      sendWithRefresh({ ...meta, data: input.data, headers: new Headers(input.headers) }, meta),
+    ).then(
+      (res) => {
+        emit('done', { ...meta, status: res?.status });
+        return res?.data;
+      },
+      (error) => {
+        emit('error', { ...meta, status: error?.status, code: error?.code, error });
+        throw error;
+      },
+    );
   }
   // The session API the extras and a second transport drive: the same session, the same one refresh;
   // pendingRefresh() is the refresh in flight (wait for it before sending), or null.
-  return { request, login, logout, getSession, setSession, refresh, mayHaveRefreshCookie, isStale, pendingRefresh: () => refreshPromise };
+  return {
+    request,
+    login,
+    logout,
+    getSession,
+    setSession,
+    refresh,
+    mayHaveRefreshCookie,
+    isStale,
+    pendingRefresh: () => refreshPromise,
+  };
 }

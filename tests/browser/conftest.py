@@ -20,10 +20,9 @@ import shutil
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import BrowserContext
-
 from helpers import skip_or_fail
 from live import start_frontend
+from playwright.sync_api import BrowserContext
 
 from .demo_page import SCREENSHOTS, Demo
 
@@ -42,13 +41,17 @@ CHROMIUM_ARGS = [
 # The demo provokes 401s from the API on purpose (that is the lesson), so
 # those entries, and only those, are allowed: they come from the browser's
 # network stack, not from the page's code.
-EXPECTED_NETWORK_LOG = re.compile(r"^Failed to load resource: the server responded with a status of 401\b")
+EXPECTED_NETWORK_LOG = re.compile(
+    r"^Failed to load resource: the server responded with a status of 401\b"
+)
 EXPECTED_401_PATHS = {"/aaa", "/bbb", "/auth/refresh"}
 
 
 def is_expected_401(message) -> bool:
     url = message.location.get("url") or ""
-    return bool(EXPECTED_NETWORK_LOG.match(message.text)) and urlparse(url).path in EXPECTED_401_PATHS
+    return (
+        bool(EXPECTED_NETWORK_LOG.match(message.text)) and urlparse(url).path in EXPECTED_401_PATHS
+    )
 
 
 def find_chromium() -> str | None:
@@ -117,10 +120,16 @@ def save_failure_screenshots(context: BrowserContext, test_name: str) -> None:
     """Screenshot every tab, and print what each one said (pytest shows it)."""
     for index, page in enumerate(context.pages):
         try:
-            page.screenshot(path=SCREENSHOTS / f"{test_name}-FAILED-tab{index + 1}.png", full_page=True)
-            cookies = page.evaluate("document.cookie.split(/;\\s*/).map(c => c.split('=')[0]).join(', ')")
-            print(f"--- tab {index + 1}: status {page.locator('#status').inner_text()!r}; "
-                  f"readable cookies: {cookies or 'none'}")
+            page.screenshot(
+                path=SCREENSHOTS / f"{test_name}-FAILED-tab{index + 1}.png", full_page=True
+            )
+            cookies = page.evaluate(
+                "document.cookie.split(/;\\s*/).map(c => c.split('=')[0]).join(', ')"
+            )
+            print(
+                f"--- tab {index + 1}: status {page.locator('#status').inner_text()!r}; "
+                f"readable cookies: {cookies or 'none'}"
+            )
             print(page.locator("#timeline").inner_text())
         except Exception as error:  # a crashed page must not hide the real failure
             print(f"--- tab {index + 1}: could not be inspected ({error})")
@@ -133,7 +142,9 @@ def open_demo(page, context, frontend, live_backend, console_problems, request):
 
     def start(**settings) -> Demo:
         settings.setdefault("CORS_ORIGINS", frontend.url)
-        settings.setdefault("REQUEST_LOG", "true")  # one JSON line per request: we count refreshes in it
+        settings.setdefault(
+            "REQUEST_LOG", "true"
+        )  # one JSON line per request: we count refreshes in it
         backend = live_backend(**settings)
         return Demo(page, frontend.url, backend, request.node.originalname).open()
 

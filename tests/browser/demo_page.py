@@ -8,9 +8,8 @@ data-state, data-pending) are the page's documented hooks for tests.
 import json
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
-
 from live import LiveServer
+from playwright.sync_api import Page, expect
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
@@ -107,6 +106,10 @@ def server_refresh_count(backend: LiveServer) -> int:
             entry = json.loads(line)
         except ValueError:
             continue  # werkzeug's own access log lines
-        if isinstance(entry, dict) and entry.get("path") == "/auth/refresh" and entry.get("method") == "POST":
+        if (
+            isinstance(entry, dict)
+            and entry.get("path") == "/auth/refresh"
+            and entry.get("method") == "POST"
+        ):
             count += 1
     return count

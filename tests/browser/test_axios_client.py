@@ -17,7 +17,6 @@ import urllib.request
 
 import jwt
 import pytest
-
 from helpers import TEST_SECRET, skip_or_fail
 from live import ROOT, LiveServer, free_port, wait_until_up
 
@@ -25,7 +24,9 @@ from .demo_page import server_refresh_count
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-AXIOS_BROWSER_BUILD = ROOT / "tests" / "axios" / "node_modules" / "axios" / "dist" / "esm" / "axios.js"
+AXIOS_BROWSER_BUILD = (
+    ROOT / "tests" / "axios" / "node_modules" / "axios" / "dist" / "esm" / "axios.js"
+)
 REFRESH_DELAY_MS = 300  # long enough that calls sent "during the refresh" really are
 
 TEST_PAGE = """<!doctype html>
@@ -73,8 +74,20 @@ def test_site(tmp_path_factory):
     (site / "vendor").mkdir()
     (site / "vendor" / "axios.js").symlink_to(AXIOS_BROWSER_BUILD)
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                                "--directory", str(site)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(site),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     server = LiveServer(f"http://127.0.0.1:{port}", process)
     wait_until_up(server.url + "/axios-test.html", process)
     yield server
@@ -86,7 +99,9 @@ def open_client(page, test_site, live_backend, console_problems):
     """open_client(kind) -> backend: the test page, with a logged-in client of that kind."""
 
     def start(kind: str):
-        backend = live_backend(CORS_ORIGINS=test_site.url, REQUEST_LOG="true", REFRESH_DELAY_MS=REFRESH_DELAY_MS)
+        backend = live_backend(
+            CORS_ORIGINS=test_site.url, REQUEST_LOG="true", REFRESH_DELAY_MS=REFRESH_DELAY_MS
+        )
         page.goto(f"{test_site.url}/axios-test.html")
         page.wait_for_function("window.pageReady === true")
         page.evaluate("([kind, url]) => makeClient(kind, url)", [kind, backend.url])
@@ -103,7 +118,10 @@ def expire_the_access_token(page) -> None:
     claims = jwt.decode(token, options={"verify_signature": False})
     claims["exp"] = int(time.time()) - 60
     claims["iat"] = claims["nbf"] = claims["exp"] - 900
-    page.evaluate("(token) => t.client.setAccessToken(token)", jwt.encode(claims, TEST_SECRET, algorithm="HS256"))
+    page.evaluate(
+        "(token) => t.client.setAccessToken(token)",
+        jwt.encode(claims, TEST_SECRET, algorithm="HS256"),
+    )
 
 
 def requests_to(backend, path: str) -> list[int]:
@@ -116,10 +134,14 @@ CLIENTS = ["fetch", "axios"]
 
 
 @pytest.mark.parametrize("kind", CLIENTS)
-def test_five_concurrent_expired_calls_make_one_refresh_and_all_get_their_data(open_client, page, kind):
+def test_five_concurrent_expired_calls_make_one_refresh_and_all_get_their_data(
+    open_client, page, kind
+):
     backend = open_client(kind)
     expire_the_access_token(page)
-    results = page.evaluate("Promise.all([0, 1, 2, 3, 4].map((i) => t.settle(t.get(`/aaa?i=${i}`))))")
+    results = page.evaluate(
+        "Promise.all([0, 1, 2, 3, 4].map((i) => t.settle(t.get(`/aaa?i=${i}`))))"
+    )
     assert results == [{"ok": True, "data": "aaa", "user": "demo"}] * 5
     assert server_refresh_count(backend) == 1
     assert requests_to(backend, "/aaa") == [200] * 5 + [401] * 5
@@ -129,7 +151,9 @@ def test_five_concurrent_expired_calls_make_one_refresh_and_all_get_their_data(o
 
 
 @pytest.mark.parametrize("kind", CLIENTS)
-def test_a_call_sent_during_the_refresh_waits_for_it_and_goes_out_once_with_the_new_token(open_client, page, kind):
+def test_a_call_sent_during_the_refresh_waits_for_it_and_goes_out_once_with_the_new_token(
+    open_client, page, kind
+):
     backend = open_client(kind)
     expire_the_access_token(page)
     results = page.evaluate("""async () => {
@@ -148,21 +172,37 @@ def test_a_call_sent_during_the_refresh_waits_for_it_and_goes_out_once_with_the_
 
 @pytest.mark.parametrize("kind", CLIENTS)
 def test_a_refused_refresh_rejects_every_waiting_call_with_session_expired_and_nothing_hangs(
-        open_client, page, context, kind):
+    open_client, page, context, kind
+):
     backend = open_client(kind)
     # Revoke the session on the server with the browser's own cookies (as
     # another device logging out would); the page keeps its dead cookies.
     cookies = {c["name"]: c["value"] for c in context.cookies(backend.url + "/auth/refresh")}
     revoke = urllib.request.Request(
-        backend.url + "/auth/logout", method="POST",
-        headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
-                 "X-CSRF-TOKEN": cookies["csrf_refresh_token"]})
+        backend.url + "/auth/logout",
+        method="POST",
+        headers={
+            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+            "X-CSRF-TOKEN": cookies["csrf_refresh_token"],
+        },
+    )
     with urllib.request.urlopen(revoke) as response:
         assert response.status == 204
     expire_the_access_token(page)
     results = page.evaluate("Promise.all([0, 1, 2].map((i) => t.settle(t.get(`/aaa?i=${i}`))))")
-    assert results == [{"ok": False, "name": "ApiError", "status": 401, "code": "session_expired",
-                        "cause": "token_revoked"}] * 3
+    assert (
+        results
+        == [
+            {
+                "ok": False,
+                "name": "ApiError",
+                "status": 401,
+                "code": "session_expired",
+                "cause": "token_revoked",
+            }
+        ]
+        * 3
+    )
     assert page.evaluate("t.expired") == ["session_expired:token_revoked"], "the app is told once"
     assert page.evaluate("t.client.getSession()") is None
     assert requests_to(backend, "/auth/refresh") == [401]

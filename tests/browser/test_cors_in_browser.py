@@ -32,7 +32,8 @@ CALLS = """async (apiUrl) => {
 
 
 def test_after_login_a_typod_path_is_a_readable_404_and_a_wrong_method_a_readable_405(
-        page, frontend, live_backend):
+    page, frontend, live_backend
+):
     backend = live_backend(CORS_ORIGINS=frontend.url)
     page.goto(frontend.url + "/")
     result = page.evaluate(CALLS, backend.url)
@@ -47,6 +48,9 @@ def test_after_login_a_typod_path_is_a_readable_404_and_a_wrong_method_a_readabl
 def test_a_foreign_origin_still_cannot_read_anything(page, frontend, live_backend):
     backend = live_backend(CORS_ORIGINS="https://somewhere-else.example")
     page.goto(frontend.url + "/")
-    status = page.evaluate("""(apiUrl) => fetch(apiUrl + '/nope', { headers: { Authorization: 'Bearer x' } })
-        .then((r) => r.status, () => 0)""", backend.url)
+    status = page.evaluate(
+        """(apiUrl) => fetch(apiUrl + '/nope', { headers: { Authorization: 'Bearer x' } })
+        .then((r) => r.status, () => 0)""",
+        backend.url,
+    )
     assert status == 0  # the preflight got no CORS headers: the browser refuses

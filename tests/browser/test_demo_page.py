@@ -52,7 +52,9 @@ def test_five_concurrent_calls_with_an_expired_token_make_one_refresh(open_demo)
     demo.fire(5)
     demo.wait_until_idle()
 
-    demo.expect_counters(requests=5, unauthorized=5, refreshes=1, replays=5, successes=5, failures=0)
+    demo.expect_counters(
+        requests=5, unauthorized=5, refreshes=1, replays=5, successes=5, failures=0
+    )
     expect(demo.refresh_lanes()).to_have_count(1)
     expect(demo.refresh_lanes("ok")).to_have_count(1)
     expect(demo.request_lanes("ok")).to_have_count(5)
@@ -132,14 +134,22 @@ def test_two_tabs_share_one_refresh_and_neither_is_logged_out(open_demo):
     second.wait_until_token_expired(timeout_s=SHORT_TTL + 5)
 
     # Counters before the burst (the second tab's restore already counted).
-    before = {id(tab): {name: int(tab.counter(name).inner_text()) for name in ("requests", "successes", "refreshes", "shared")}
-              for tab in (first, second)}
+    before = {
+        id(tab): {
+            name: int(tab.counter(name).inner_text())
+            for name in ("requests", "successes", "refreshes", "shared")
+        }
+        for tab in (first, second)
+    }
 
     refresh_calls = []
     first.page.context.on(
         "request",
-        lambda request: refresh_calls.append(request.url)
-        if request.method == "POST" and request.url.endswith("/auth/refresh") else None,
+        lambda request: (
+            refresh_calls.append(request.url)
+            if request.method == "POST" and request.url.endswith("/auth/refresh")
+            else None
+        ),
     )
     first.fire(5)
     second.fire(5)
@@ -154,7 +164,10 @@ def test_two_tabs_share_one_refresh_and_neither_is_logged_out(open_demo):
         expect(tab.page.locator("#session-ended")).to_be_hidden()
     # One tab called the server; the other took the new token it broadcast
     # (after waiting for the tabs' lock, or as a stale 401 if it came late).
-    refreshes = [int(tab.counter("refreshes").inner_text()) - before[id(tab)]["refreshes"] for tab in (first, second)]
+    refreshes = [
+        int(tab.counter("refreshes").inner_text()) - before[id(tab)]["refreshes"]
+        for tab in (first, second)
+    ]
     assert sorted(refreshes) == [0, 1]
     waited = first if refreshes[0] == 0 else second
     expect(waited.counter("shared")).to_have_text(str(before[id(waited)]["shared"] + 1))
@@ -167,7 +180,9 @@ def test_reload_restores_the_session_from_the_cookie(open_demo):
     demo = open_demo()
     demo.page.context.on(
         "request",
-        lambda request: refresh_calls.append(request.url) if request.url.endswith("/auth/refresh") else None,
+        lambda request: (
+            refresh_calls.append(request.url) if request.url.endswith("/auth/refresh") else None
+        ),
     )
     demo.page.reload()  # a first visit: no CSRF cookie, so no doomed refresh call
     demo.expect_logged_out()
@@ -196,7 +211,9 @@ def test_corrupted_token_is_refreshed_once_and_the_call_succeeds(open_demo):
     expect(demo.page.locator("#result")).to_contain_text('"data": "aaa"')
     demo.wait_until_idle()
 
-    demo.expect_counters(requests=1, unauthorized=1, refreshes=1, replays=1, successes=1, failures=0)
+    demo.expect_counters(
+        requests=1, unauthorized=1, refreshes=1, replays=1, successes=1, failures=0
+    )
     expect(demo.request_lanes("ok").locator(".lane__steps")).to_contain_text("401 invalid_token")
     expect(demo.page.locator("#countdown-text")).not_to_contain_text("corrupted")
 
@@ -225,12 +242,16 @@ def test_controls_work_from_the_keyboard_with_a_visible_focus(open_demo):
     demo.screenshot("large-type")
 
 
-def test_page_talks_to_port_5001_on_its_own_host_name_unless_told_otherwise(page, frontend, console_problems):
+def test_page_talks_to_port_5001_on_its_own_host_name_unless_told_otherwise(
+    page, frontend, console_problems
+):
     # localhost and 127.0.0.1 are different sites for the SameSite cookie:
     # the page must keep the host name it was loaded from.
     port = frontend.url.rsplit(":", 1)[1]
-    for origin, expected in ((frontend.url, "http://127.0.0.1:5001"),
-                             (f"http://localhost:{port}", "http://localhost:5001")):
+    for origin, expected in (
+        (frontend.url, "http://127.0.0.1:5001"),
+        (f"http://localhost:{port}", "http://localhost:5001"),
+    ):
         page.goto(origin + "/")
         expect(page.locator("#api-url")).to_have_text(expected)
     page.goto(f"{frontend.url}/?api=http://127.0.0.1:5999")

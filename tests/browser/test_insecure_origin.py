@@ -24,7 +24,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from live import ROOT, LiveServer, free_port, wait_until_up
 
 from .conftest import is_expected_401
@@ -46,7 +45,10 @@ PAGE = Path(__file__).resolve().parent / "pages" / "tabs-without-web-locks.html"
 @pytest.fixture(scope="module")
 def insecure_browser(browser_type, browser_type_launch_args):
     """Our own Chromium (conftest's options), resolving demo.test to loopback."""
-    args = [*browser_type_launch_args.get("args", []), f"--host-resolver-rules=MAP {HOST} 127.0.0.1"]
+    args = [
+        *browser_type_launch_args.get("args", []),
+        f"--host-resolver-rules=MAP {HOST} 127.0.0.1",
+    ]
     browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
     yield browser
     browser.close()
@@ -60,8 +62,18 @@ def page_server(tmp_path_factory):
     (root / "index.html").symlink_to(PAGE)
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(root)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(root),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     server = LiveServer(f"http://{HOST}:{port}", process)
     wait_until_up(f"http://127.0.0.1:{port}/", process)
@@ -80,8 +92,14 @@ def open_tabs(insecure_browser, page_server, live_backend):
         api = backend.url.replace("127.0.0.1", HOST)
         context = insecure_browser.new_context()
         contexts.append(context)
-        context.on("console", lambda message: message.type in ("error", "warning") and not is_expected_401(message)
-                   and problems.append(f"console.{message.type}: {message.text}"))
+        context.on(
+            "console",
+            lambda message: (
+                message.type in ("error", "warning")
+                and not is_expected_401(message)
+                and problems.append(f"console.{message.type}: {message.text}")
+            ),
+        )
         context.on("weberror", lambda error: problems.append(f"uncaught: {error.error}"))
         pages = []
         for _ in range(TABS):
@@ -103,7 +121,11 @@ def open_tabs(insecure_browser, page_server, live_backend):
 def refresh_log(backend) -> list[int]:
     """The status of every POST /auth/refresh the backend answered, from its request log."""
     entries = [json.loads(line) for line in backend.log().splitlines() if line.startswith("{")]
-    return [e["status"] for e in entries if e.get("path") == "/auth/refresh" and e.get("method") == "POST"]
+    return [
+        e["status"]
+        for e in entries
+        if e.get("path") == "/auth/refresh" and e.get("method") == "POST"
+    ]
 
 
 def burst_in_every_tab(pages) -> list[list[str]]:
@@ -116,16 +138,20 @@ def burst_in_every_tab(pages) -> list[list[str]]:
 def test_three_tabs_without_web_locks_make_one_refresh_per_expiry_and_stay_logged_in(open_tabs):
     """Plain http, not localhost: no secure context, no navigator.locks; the lease lock serialises the tabs."""
     backend, pages = open_tabs()
-    for page in pages:  # what makes this origin a workshop LAN address, as far as the client can tell
+    for (
+        page
+    ) in pages:  # what makes this origin a workshop LAN address, as far as the client can tell
         assert page.evaluate("() => tab.context") == {"secure": False, "webLocks": False}
     expected = [["aaa", "bbb"] * (BURST // 2)] * TABS
 
     for expiry in range(1, EXPIRIES + 1):
         before = len(refresh_log(backend))
         results = burst_in_every_tab(pages)
-        what = f"expiry {expiry}: results {results}, refresh calls {refresh_log(backend)[before:]}, " + \
-            "per tab (logged out with, refresh-end events): " + \
-            str([page.evaluate("() => [tab.expired, tab.refreshes.slice(-2)]") for page in pages])
+        what = (
+            f"expiry {expiry}: results {results}, refresh calls {refresh_log(backend)[before:]}, "
+            + "per tab (logged out with, refresh-end events): "
+            + str([page.evaluate("() => [tab.expired, tab.refreshes.slice(-2)]") for page in pages])
+        )
         assert results == expected, what
         assert len(refresh_log(backend)) - before == 1, what
 

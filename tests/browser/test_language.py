@@ -45,9 +45,32 @@ EXPECTED = {
 # names, identifiers the page prints as they are (interceptor and refresh
 # reason names, the demo user), units, and the switch's own "English".
 ALLOWED_WORDS = {
-    "API", "GET", "POST", "URL", "HTTP", "CSRF", "JSON", "SVG", "PNG", "Bearer", "HttpOnly", "Cookie",
-    "Authorization", "X-CSRF-TOKEN", "Web", "Locks", "English", "N", "ms",
-    "demo", "queued", "naive", "proactive", "reactive", "restore", "make",
+    "API",
+    "GET",
+    "POST",
+    "URL",
+    "HTTP",
+    "CSRF",
+    "JSON",
+    "SVG",
+    "PNG",
+    "Bearer",
+    "HttpOnly",
+    "Cookie",
+    "Authorization",
+    "X-CSRF-TOKEN",
+    "Web",
+    "Locks",
+    "English",
+    "N",
+    "ms",
+    "demo",
+    "queued",
+    "naive",
+    "proactive",
+    "reactive",
+    "restore",
+    "make",
 }
 # Removed before looking for words: URLs, paths (/aaa, /auth/refresh,
 # frontend/js/api.js), ?api=URL, and codes with underscores (token_reused,
@@ -147,7 +170,11 @@ def test_key_scenarios_in_each_language(open_in, lang):
 
 
 def test_the_language_follows_the_browser_when_nothing_was_chosen(browser, frontend):
-    for locale, lang, login in [("zh-CN", "zh-CN", "登录"), ("zh-TW", "zh-CN", "登录"), ("en-US", "en", "Log in")]:
+    for locale, lang, login in [
+        ("zh-CN", "zh-CN", "登录"),
+        ("zh-TW", "zh-CN", "登录"),
+        ("en-US", "en", "Log in"),
+    ]:
         context = browser.new_context(locale=locale)
         try:
             page = context.new_page()

@@ -14,9 +14,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
-
 from live import free_port, wait_until_up
+from playwright.sync_api import expect
 
 from .conftest import CHROMIUM_ARGS, find_chromium
 
@@ -25,14 +24,25 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_make(tmp_path, *args):
-    env = {**os.environ, "JWT_SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": f"sqlite:///{tmp_path / 'make.sqlite'}"}
+    env = {
+        **os.environ,
+        "JWT_SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'make.sqlite'}",
+    }
     env.pop("MAKEFLAGS", None)
     env.pop("CORS_ORIGINS", None)
     # A shell's Ctrl-C reaches the whole foreground group: its own session
     # here, with SIGINT at its default (a background job would ignore it).
-    return subprocess.Popen(["make", "--no-print-directory", *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return subprocess.Popen(
+        ["make", "--no-print-directory", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def ctrl_c(process) -> str:
@@ -56,24 +66,36 @@ def test_ctrl_c_stops_make_demo_with_a_goodbye_and_no_make_error(tmp_path):
 
 
 def test_make_demo_lan_prints_the_room_addresses_and_the_page_works_there_with_the_fallback_lock(
-        tmp_path, playwright):
+    tmp_path, playwright
+):
     chromium = find_chromium()
     if chromium is None:
         pytest.skip("no Chromium")
     backend, frontend = free_port(), free_port()
-    process = start_make(tmp_path, "demo", "LAN=1", "LAN_BIND=127.0.0.1", "LAN_ADDRESSES=demo.test",
-                         f"BACKEND_PORT={backend}", f"FRONTEND_PORT={frontend}")
+    process = start_make(
+        tmp_path,
+        "demo",
+        "LAN=1",
+        "LAN_BIND=127.0.0.1",
+        "LAN_ADDRESSES=demo.test",
+        f"BACKEND_PORT={backend}",
+        f"FRONTEND_PORT={frontend}",
+    )
     try:
         wait_until_up(f"http://127.0.0.1:{backend}/health", process)
         wait_until_up(f"http://127.0.0.1:{frontend}/", process)
         browser = playwright.chromium.launch(
-            executable_path=chromium, args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP demo.test 127.0.0.1"])
+            executable_path=chromium,
+            args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP demo.test 127.0.0.1"],
+        )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"http://demo.test:{frontend}/?api=http://demo.test:{backend}")
             assert page.evaluate("isSecureContext") is False
             expect(page.locator("#lock-state")).to_have_attribute("data-lock", "fallback")
-            expect(page.locator("#lock-state")).to_contain_text("fallback lease (not a secure context)")
+            expect(page.locator("#lock-state")).to_contain_text(
+                "fallback lease (not a secure context)"
+            )
             # CORS allows the room's origin: log in and call the API from it.
             page.get_by_role("button", name="Log in").click()
             expect(page.locator("#session-info")).to_be_visible()
@@ -83,6 +105,8 @@ def test_make_demo_lan_prints_the_room_addresses_and_the_page_works_there_with_t
             browser.close()
     finally:
         output = ctrl_c(process)
-    assert f"In the room: http://demo.test:{frontend}/?api=http://demo.test:{backend}" in output, output
+    assert f"In the room: http://demo.test:{frontend}/?api=http://demo.test:{backend}" in output, (
+        output
+    )
     assert "fallback lease lock" in output, output
     assert "Stopped both servers. Bye!" in output, output

@@ -35,7 +35,9 @@ class Tour:
 
     def do_it(self):
         self.page.get_by_role("button", name="Do it", exact=True).click()
-        expect(self.page.get_by_role("button", name="Do it", exact=True)).to_be_enabled(timeout=15_000)
+        expect(self.page.get_by_role("button", name="Do it", exact=True)).to_be_enabled(
+            timeout=15_000
+        )
         self.demo.wait_until_idle()
         self.expect_what_matters_above_the_fold()
 
@@ -47,13 +49,17 @@ class Tour:
     def expect_what_matters_above_the_fold(self, height=720):
         """The tour, its Do it button, every highlight outside the timeline,
         and the first highlight in it (the newest burst is on top) are on screen."""
+
         def bottom(locator):
             box = locator.bounding_box()
             return box["y"] + min(box["height"], 40) if box else 0
 
         step = self.page.locator("#tour").get_attribute("data-step")
-        for locator in [self.page.locator("#tour"), self.page.locator("#tour-do"),
-                        *self.page.locator(".tour-focus:visible:not(#timeline *)").all()]:
+        for locator in [
+            self.page.locator("#tour"),
+            self.page.locator("#tour-do"),
+            *self.page.locator(".tour-focus:visible:not(#timeline *)").all(),
+        ]:
             assert bottom(locator) <= height, (step, locator)
         in_timeline = self.page.locator("#timeline .tour-focus:visible")
         if in_timeline.count():
@@ -109,7 +115,9 @@ def test_tour_steps_one_to_six_run_and_highlight_what_matters(open_demo):
     expect(demo.page.locator("#session-mode")).to_have_text("queued")
     demo.expect_logged_out()
     expect(demo.page.locator("#session-ended")).to_contain_text("No refresh cookie")
-    expect(demo.page.locator(f"{NEWEST} .lane--request[data-state='failed']")).to_contain_text("session_expired")
+    expect(demo.page.locator(f"{NEWEST} .lane--request[data-state='failed']")).to_contain_text(
+        "session_expired"
+    )
     expect(demo.page.locator("#timeline .lane[data-state='pending']")).to_have_count(0)
 
     tour.back()
@@ -120,7 +128,9 @@ def test_tour_step_seven_opens_a_second_tab_that_takes_the_new_token(open_demo):
     demo = open_demo(REFRESH_DELAY_MS=500)
     tour = Tour(demo).open(step=7)
     tour.expect_step(7, "tabs")
-    expect(demo.page.locator("#lock-state.tour-focus")).to_have_text("Web Locks")  # 127.0.0.1 is a secure context
+    expect(demo.page.locator("#lock-state.tour-focus")).to_have_text(
+        "Web Locks"
+    )  # 127.0.0.1 is a secure context
     with demo.page.context.expect_page() as opened:
         tour.do_it()
     second = opened.value
@@ -128,8 +138,14 @@ def test_tour_step_seven_opens_a_second_tab_that_takes_the_new_token(open_demo):
     expect(demo.page.locator("#status")).to_contain_text("Second tab opened")
 
     refresh_calls = []
-    demo.page.context.on("request", lambda r: refresh_calls.append(r.url)
-                         if r.method == "POST" and r.url.endswith("/auth/refresh") else None)
+    demo.page.context.on(
+        "request",
+        lambda r: (
+            refresh_calls.append(r.url)
+            if r.method == "POST" and r.url.endswith("/auth/refresh")
+            else None
+        ),
+    )
     tour.do_it()
     expect(demo.page.locator(f"{NEWEST} .lane--request[data-state='ok']")).to_have_count(3)
     expect(second.locator('[data-counter="shared"]')).not_to_have_text("0")
@@ -163,7 +179,9 @@ def test_break_it_makes_the_next_refresh_fail_without_reaching_the_server(open_d
     demo.click("Call /aaa")
     demo.wait_until_idle()
 
-    expect(demo.page.locator("#break-state")).to_have_attribute("data-armed", "false")  # one refresh only
+    expect(demo.page.locator("#break-state")).to_have_attribute(
+        "data-armed", "false"
+    )  # one refresh only
     failed = demo.refresh_lanes("failed").first
     expect(failed).to_contain_text("503" if kind == "503" else "network")
     expect(demo.request_lanes("failed")).to_have_count(1)
@@ -191,7 +209,9 @@ def test_reset_really_resets_session_counters_and_refresh_numbering(open_demo):
     demo.click("Reset everything")
     demo.wait_until_idle()
     demo.expect_logged_in()  # a fresh login, not the old session
-    demo.expect_counters(requests=0, unauthorized=0, refreshes=0, replays=0, successes=0, failures=0)
+    demo.expect_counters(
+        requests=0, unauthorized=0, refreshes=0, replays=0, successes=0, failures=0
+    )
     expect(demo.page.locator("#timeline .lane--request")).to_have_count(0)
     assert demo.page.evaluate("document.cookie") != old_token  # a new CSRF cookie: a new session
 

@@ -15,7 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("failure", ["503", "dropped"])
-def test_one_failed_refresh_keeps_the_session_and_the_next_call_recovers(open_demo, console_problems, failure):
+def test_one_failed_refresh_keeps_the_session_and_the_next_call_recovers(
+    open_demo, console_problems, failure
+):
     demo = open_demo()
     demo.set_proactive_refresh(False)
     demo.log_in()
@@ -25,9 +27,15 @@ def test_one_failed_refresh_keeps_the_session_and_the_next_call_recovers(open_de
         failed.append(route.request.url)
         if failure == "503":
             origin = route.request.headers.get("origin", "")
-            route.fulfill(status=503, content_type="application/json",
-                          headers={"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"},
-                          body='{"error": "unavailable", "message": "Down for a moment."}')
+            route.fulfill(
+                status=503,
+                content_type="application/json",
+                headers={
+                    "Access-Control-Allow-Origin": origin,
+                    "Access-Control-Allow-Credentials": "true",
+                },
+                body='{"error": "unavailable", "message": "Down for a moment."}',
+            )
         else:
             route.abort("connectionreset")
 
@@ -43,12 +51,17 @@ def test_one_failed_refresh_keeps_the_session_and_the_next_call_recovers(open_de
     # The backoff after a first failure is 1 s: the page's timeline shows the
     # failed refresh; wait for the retry window on the page's own clock.
     refreshes_before = server_refresh_count(demo.backend)
-    demo.page.wait_for_function("() => new Promise((resolve) => setTimeout(() => resolve(true), 1100))")
+    demo.page.wait_for_function(
+        "() => new Promise((resolve) => setTimeout(() => resolve(true), 1100))"
+    )
     demo.click("Call /aaa")
     expect(demo.page.locator("#result")).to_contain_text('"data": "aaa"')
     demo.wait_until_idle()
     assert server_refresh_count(demo.backend) - refreshes_before == 1
     demo.expect_logged_in()
     # The browser logs the failed load of /auth/refresh (and the 401s): expected here.
-    console_problems[:] = [p for p in console_problems if "auth/refresh" not in p and "503" not in p
-                           and "ERR_CONNECTION_RESET" not in p]
+    console_problems[:] = [
+        p
+        for p in console_problems
+        if "auth/refresh" not in p and "503" not in p and "ERR_CONNECTION_RESET" not in p
+    ]

@@ -26,11 +26,20 @@ describeEach('events', { timeout: 10_000 }, () => {
     assert.equal(ids.length, 3);
     const start = events.find((e) => e.type === 'refresh-start');
     const end = events.find((e) => e.type === 'refresh-end');
-    assert.deepEqual({ ...start, time: 0 }, { type: 'refresh-start', refreshId: 1, reason: 'reactive', time: 0 });
-    assert.deepEqual({ ...end, time: 0 }, { type: 'refresh-end', refreshId: 1, ok: true, source: 'server', time: 0 });
+    assert.deepEqual(
+      { ...start, time: 0 },
+      { type: 'refresh-start', refreshId: 1, reason: 'reactive', time: 0 },
+    );
+    assert.deepEqual(
+      { ...end, time: 0 },
+      { type: 'refresh-end', refreshId: 1, ok: true, source: 'server', time: 0 },
+    );
     for (const id of ids) {
       const mine = lane(events, id);
-      assert.deepEqual(mine.map((e) => e.type), ['request', 'unauthorized', 'queued', 'replay', 'done']);
+      assert.deepEqual(
+        mine.map((e) => e.type),
+        ['request', 'unauthorized', 'queued', 'replay', 'done'],
+      );
       const [request, unauthorized, queued, replay, done] = mine;
       assert.ok(['GET', 'POST'].includes(request.method));
       assert.ok(['/aaa', '/bbb'].includes(request.path));
@@ -52,7 +61,10 @@ describeEach('events', { timeout: 10_000 }, () => {
 
   test('an error event carries status, code and the error', async () => {
     const { server, client } = await loggedIn();
-    server.route('/boom', () => ({ status: 500, body: { error: 'server_error', message: 'Boom.' } }));
+    server.route('/boom', () => ({
+      status: 500,
+      body: { error: 'server_error', message: 'Boom.' },
+    }));
     const events = recordEvents(client);
     const error = await client.get('/boom').catch((e) => e);
     const last = events.at(-1);
@@ -66,7 +78,10 @@ describeEach('events', { timeout: 10_000 }, () => {
   test('a failed refresh: refresh-end ok false with the error, session null (expired), error events with session_expired', async () => {
     const { server, client } = await loggedIn();
     server.expireAccessTokens();
-    server.route('/auth/refresh', () => ({ status: 401, body: { error: 'token_reused', message: 'Reused.' } }));
+    server.route('/auth/refresh', () => ({
+      status: 401,
+      body: { error: 'token_reused', message: 'Reused.' },
+    }));
     const events = recordEvents(client);
     await Promise.allSettled([handled(client.get('/aaa')), handled(client.get('/bbb'))]);
     const end = events.find((e) => e.type === 'refresh-end');
@@ -75,7 +90,10 @@ describeEach('events', { timeout: 10_000 }, () => {
     const session = events.find((e) => e.type === 'session');
     assert.deepEqual([session.reason, session.session], ['expired', null]);
     const errors = events.filter((e) => e.type === 'error');
-    assert.deepEqual(errors.map((e) => e.code), ['session_expired', 'session_expired']);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ['session_expired', 'session_expired'],
+    );
     assert.ok(session.time >= end.time);
   });
 
@@ -98,7 +116,9 @@ describeEach('events', { timeout: 10_000 }, () => {
   test('a listener that throws does not break the request', async (t) => {
     const { client } = await loggedIn();
     const logged = t.mock.method(console, 'error', () => {});
-    client.on('request', () => { throw new Error('broken timeline'); });
+    client.on('request', () => {
+      throw new Error('broken timeline');
+    });
     assert.equal((await client.get('/aaa')).data, 'aaa');
     assert.equal(logged.mock.callCount(), 1);
   });

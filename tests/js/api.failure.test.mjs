@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { ApiError } from '../../frontend/js/api.js';
 import { createFakeClock } from './helpers/fake-clock.mjs';
 import { createFakeServer } from './helpers/fake-server.mjs';
-import { handled, nextEvent, recordEvents, requestsTo, settleAll, settledState } from './helpers/util.mjs';
+import {
+  handled,
+  nextEvent,
+  recordEvents,
+  requestsTo,
+  settleAll,
+  settledState,
+} from './helpers/util.mjs';
 import { describeEach, makeClient } from './helpers/clients.mjs';
 
 describeEach('a refused refresh (401) ends the session', { timeout: 10_000 }, () => {
@@ -17,7 +24,10 @@ describeEach('a refused refresh (401) ends the session', { timeout: 10_000 }, ()
     const { client, expired } = makeClient(server, { clock, refreshTimeoutMs: 5_000 });
     await client.login('demo', 'password');
     server.expireAccessTokens();
-    server.route('/auth/refresh', () => ({ status: 401, body: { error: 'token_reused', message: 'Reused.' } }));
+    server.route('/auth/refresh', () => ({
+      status: 401,
+      body: { error: 'token_reused', message: 'Reused.' },
+    }));
     const events = recordEvents(client);
 
     const started = nextEvent(client, 'refresh-start');
@@ -36,7 +46,11 @@ describeEach('a refused refresh (401) ends the session', { timeout: 10_000 }, ()
       assert.ok(error.cause instanceof ApiError);
       assert.equal(error.cause.code, 'token_reused');
     }
-    assert.equal(new Set(results.map((r) => r.reason.requestId)).size, 21, 'each error names its own request');
+    assert.equal(
+      new Set(results.map((r) => r.reason.requestId)).size,
+      21,
+      'each error names its own request',
+    );
     assert.equal(server.stats.refresh, 1);
     assert.equal(expired.length, 1, 'onSessionExpired exactly once');
     assert.equal(expired[0].code, 'session_expired');
@@ -54,7 +68,10 @@ describeEach('a refused refresh (401) ends the session', { timeout: 10_000 }, ()
     const { client } = makeClient(server);
     await client.login('demo', 'password');
     server.expireAccessTokens();
-    server.route('/auth/refresh', () => ({ status: 401, body: { error: 'token_revoked', message: 'Revoked.' } }));
+    server.route('/auth/refresh', () => ({
+      status: 401,
+      body: { error: 'token_revoked', message: 'Revoked.' },
+    }));
     await assert.rejects(client.get('/aaa'), { code: 'session_expired' });
     server.route('/auth/refresh', null);
     await client.login('demo', 'password');
@@ -68,7 +85,10 @@ describeEach('a refused refresh (401) ends the session', { timeout: 10_000 }, ()
     const { client, expired } = makeClient(server);
     await client.login('demo', 'password');
     server.expireAccessTokens();
-    server.route('/auth/refresh', () => ({ status: 401, body: { error: 'token_revoked', message: 'Revoked.' } }));
+    server.route('/auth/refresh', () => ({
+      status: 401,
+      body: { error: 'token_revoked', message: 'Revoked.' },
+    }));
     const slowGate = server.hold('/bbb');
     const slow = handled(client.get('/bbb'));
     await slowGate.arrived;
@@ -85,8 +105,18 @@ describeEach('a refused refresh (401) ends the session', { timeout: 10_000 }, ()
 const transient = [
   { name: 'fails with a network error', code: 'network_error', status: 0, script: () => 'network' },
   { name: 'times out', code: 'timeout', status: 0, script: () => 'hang' },
-  { name: 'answers 503', code: 'unavailable', status: 503, script: () => ({ status: 503, body: { error: 'unavailable', message: 'Down.' } }) },
-  { name: 'answers 429', code: 'rate_limited', status: 429, script: () => ({ status: 429, body: { error: 'rate_limited', message: 'Slow down.' } }) },
+  {
+    name: 'answers 503',
+    code: 'unavailable',
+    status: 503,
+    script: () => ({ status: 503, body: { error: 'unavailable', message: 'Down.' } }),
+  },
+  {
+    name: 'answers 429',
+    code: 'rate_limited',
+    status: 429,
+    script: () => ({ status: 429, body: { error: 'rate_limited', message: 'Slow down.' } }),
+  },
 ];
 
 describeEach('a refresh that could not be done keeps the session', { timeout: 10_000 }, () => {
@@ -118,7 +148,11 @@ describeEach('a refresh that could not be done keeps the session', { timeout: 10
         assert.match(error.message, /still logged in/);
         assert.equal(error.cause.code, failure.code);
       }
-      assert.equal(new Set(results.map((r) => r.reason.requestId)).size, 21, 'each error names its own request');
+      assert.equal(
+        new Set(results.map((r) => r.reason.requestId)).size,
+        21,
+        'each error names its own request',
+      );
       assert.equal(server.stats.refresh, 1, 'one attempt for the whole burst');
       assert.equal(expired.length, 0, 'onSessionExpired is not called');
       assert.deepEqual(client.getSession(), session, 'the session stays');
@@ -150,7 +184,10 @@ describeEach('a refresh that could not be done keeps the session', { timeout: 10
     assert.equal(server.stats.refresh, 1);
     for (const gate of gates) gate.release();
     const results = await settleAll([...fast, ...slow], server);
-    assert.deepEqual(results.map((r) => r.reason?.code), Array(6).fill('refresh_unavailable'));
+    assert.deepEqual(
+      results.map((r) => r.reason?.code),
+      Array(6).fill('refresh_unavailable'),
+    );
     assert.equal(server.stats.refresh, 1);
     assert.equal(expired.length, 0);
     assert.notEqual(client.getSession(), null);
@@ -177,7 +214,11 @@ describeEach('a refresh that could not be done keeps the session', { timeout: 10
     assert.deepEqual(waits, [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
     assert.equal(server.stats.refresh, 7);
 
-    server.route('/auth/refresh', () => ({ status: 503, headers: { 'Retry-After': '45' }, body: { error: 'unavailable', message: 'Down.' } }));
+    server.route('/auth/refresh', () => ({
+      status: 503,
+      headers: { 'Retry-After': '45' },
+      body: { error: 'unavailable', message: 'Down.' },
+    }));
     const error = await client.get('/aaa').catch((e) => e);
     assert.equal(error.retryAfterMs, 45_000, 'the server asked for 45 s');
     await clock.advance(45_000);
@@ -200,7 +241,10 @@ describeEach('a refresh that could not be done keeps the session', { timeout: 10
     await clock.advance(1_999);
     assert.equal(await settledState(call), 'pending', 'still waiting just before the timeout');
     await clock.advance(1);
-    await assert.rejects(call, (error) => error.code === 'refresh_unavailable' && error.cause.code === 'timeout');
+    await assert.rejects(
+      call,
+      (error) => error.code === 'refresh_unavailable' && error.cause.code === 'timeout',
+    );
   });
 
   test('calls made inside a refresh-start listener queue behind that refresh like any other', async () => {
@@ -209,27 +253,44 @@ describeEach('a refresh that could not be done keeps the session', { timeout: 10
     await client.login('demo', 'password');
     server.expireAccessTokens();
     const fromListener = [];
-    const off = client.on('refresh-start', () => { fromListener.push(client.get('/bbb')); });
+    const off = client.on('refresh-start', () => {
+      fromListener.push(client.get('/bbb'));
+    });
     const events = recordEvents(client);
     assert.equal((await client.get('/aaa')).data, 'aaa');
     off();
     assert.equal((await fromListener[0]).data, 'bbb');
     assert.equal(server.stats.refresh, 1);
     const id = events.find((e) => e.type === 'request' && e.path === '/bbb').requestId;
-    assert.deepEqual(events.filter((e) => e.requestId === id).map((e) => e.type), ['request', 'queued', 'done']);
-    assert.equal(server.log.filter((req) => req.path === '/bbb').length, 1, 'sent once, with the new token');
+    assert.deepEqual(
+      events.filter((e) => e.requestId === id).map((e) => e.type),
+      ['request', 'queued', 'done'],
+    );
+    assert.equal(
+      server.log.filter((req) => req.path === '/bbb').length,
+      1,
+      'sent once, with the new token',
+    );
   });
 });
 
 describeEach('errors that are not ours to fix pass through', { timeout: 10_000 }, () => {
-  for (const [status, code] of [[400, 'bad_request'], [403, 'forbidden'], [404, 'not_found'], [500, 'server_error']]) {
+  for (const [status, code] of [
+    [400, 'bad_request'],
+    [403, 'forbidden'],
+    [404, 'not_found'],
+    [500, 'server_error'],
+  ]) {
     test(`a ${status} passes through untouched as an ApiError, with no refresh and no retry`, async () => {
       const server = createFakeServer();
       const { client } = makeClient(server);
       await client.login('demo', 'password');
       const body = { error: code, message: `Status ${status} says no.`, detail: [1, 2] };
       server.route('/x', () => ({ status, body }));
-      const error = await client.get('/x').then(() => assert.fail('must reject'), (e) => e);
+      const error = await client.get('/x').then(
+        () => assert.fail('must reject'),
+        (e) => e,
+      );
       assert.ok(error instanceof ApiError);
       assert.equal(error.status, status);
       assert.equal(error.code, code);
@@ -253,7 +314,7 @@ describeEach('errors that are not ours to fix pass through', { timeout: 10_000 }
     assert.equal(server.stats.refresh, 0);
   });
 
-  test('an error with a non-JSON body (a proxy\'s HTML page) is still an ApiError', async () => {
+  test("an error with a non-JSON body (a proxy's HTML page) is still an ApiError", async () => {
     const server = createFakeServer();
     const { client } = makeClient(server);
     server.route('/x', () => ({ status: 502, body: '<html>Bad Gateway</html>' }));
@@ -267,7 +328,10 @@ describeEach('errors that are not ours to fix pass through', { timeout: 10_000 }
     const server = createFakeServer();
     const { client, expired } = makeClient(server);
     await client.login('demo', 'password');
-    await assert.rejects(client.login('demo', 'wrong'), { status: 401, code: 'invalid_credentials' });
+    await assert.rejects(client.login('demo', 'wrong'), {
+      status: 401,
+      code: 'invalid_credentials',
+    });
     assert.equal(server.stats.refresh, 0);
     assert.equal(expired.length, 0);
   });
@@ -276,7 +340,10 @@ describeEach('errors that are not ours to fix pass through', { timeout: 10_000 }
     const server = createFakeServer();
     const { client } = makeClient(server);
     await client.login('demo', 'password');
-    server.route('/auth/whoami', () => ({ status: 401, body: { error: 'invalid_token', message: 'No.' } }));
+    server.route('/auth/whoami', () => ({
+      status: 401,
+      body: { error: 'invalid_token', message: 'No.' },
+    }));
     await assert.rejects(client.post('/auth/whoami', {}), { status: 401, code: 'invalid_token' });
     await assert.rejects(client.get('http://api.test/auth/whoami'), { status: 401 });
     assert.equal(server.stats.refresh, 0);

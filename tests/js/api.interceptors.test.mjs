@@ -25,7 +25,11 @@ describe('attach token and interceptor chains', { timeout: 10_000 }, () => {
   test('without a session no Authorization header is sent, and the 401 comes back as an error', async () => {
     const server = createFakeServer();
     const { client } = makeClient(server);
-    await assert.rejects(client.get('/aaa'), { name: 'ApiError', status: 401, code: 'missing_token' });
+    await assert.rejects(client.get('/aaa'), {
+      name: 'ApiError',
+      status: 401,
+      code: 'missing_token',
+    });
     const [sent] = requestsTo(server, '/aaa');
     assert.equal(sent.headers.get('authorization'), null);
     assert.equal(server.stats.refresh, 0, 'no refresh cookie, so no doomed refresh');
@@ -53,7 +57,10 @@ describe('attach token and interceptor chains', { timeout: 10_000 }, () => {
     });
     await client.get('/aaa');
     const token = client.getSession().accessToken;
-    assert.deepEqual(seen, [['first', `Bearer ${token}`, null], ['second', 'a']]);
+    assert.deepEqual(seen, [
+      ['first', `Bearer ${token}`, null],
+      ['second', 'a'],
+    ]);
     assert.equal(requestsTo(server, '/aaa')[0].headers.get('x-trace'), 'ab');
   });
 
@@ -73,16 +80,27 @@ describe('attach token and interceptor chains', { timeout: 10_000 }, () => {
 
   test('a response onRejected can turn an error into a result, and the next onFulfilled sees it', async () => {
     const { server, client } = await loggedIn();
-    server.route('/missing', () => ({ status: 404, body: { error: 'not_found', message: 'Nope.' } }));
-    client.interceptors.response.use(undefined, (error) => ({ status: 299, data: { recovered: error.code } }));
-    client.interceptors.response.use((response) => ({ ...response, data: { ...response.data, status: response.status } }));
+    server.route('/missing', () => ({
+      status: 404,
+      body: { error: 'not_found', message: 'Nope.' },
+    }));
+    client.interceptors.response.use(undefined, (error) => ({
+      status: 299,
+      data: { recovered: error.code },
+    }));
+    client.interceptors.response.use((response) => ({
+      ...response,
+      data: { ...response.data, status: response.status },
+    }));
     assert.deepEqual(await client.get('/missing'), { recovered: 'not_found', status: 299 });
   });
 
   test('a request interceptor that throws rejects the call with its error, and nothing is sent', async () => {
     const { server, client } = await loggedIn();
     const boom = new Error('offline mode');
-    client.interceptors.request.use(() => { throw boom; });
+    client.interceptors.request.use(() => {
+      throw boom;
+    });
     await assert.rejects(client.get('/aaa'), (error) => error === boom);
     assert.equal(requestsTo(server, '/aaa').length, 0);
   });
@@ -118,16 +136,39 @@ describe('attach token and interceptor chains', { timeout: 10_000 }, () => {
     const { server, client } = await loggedIn();
     server.route('/echo', (req) => ({
       status: 200,
-      body: { method: req.method, got: req.body, type: req.headers.get('content-type'), custom: req.headers.get('x-custom') },
+      body: {
+        method: req.method,
+        got: req.body,
+        type: req.headers.get('content-type'),
+        custom: req.headers.get('x-custom'),
+      },
     }));
-    assert.deepEqual(await client.post('/echo', { a: 1 }), { method: 'POST', got: { a: 1 }, type: 'application/json', custom: null });
-    const viaRequest = await client.request({ method: 'put', url: '/echo', data: [2], headers: { 'X-Custom': 'yes' } });
-    assert.deepEqual(viaRequest, { method: 'PUT', got: [2], type: 'application/json', custom: 'yes' });
+    assert.deepEqual(await client.post('/echo', { a: 1 }), {
+      method: 'POST',
+      got: { a: 1 },
+      type: 'application/json',
+      custom: null,
+    });
+    const viaRequest = await client.request({
+      method: 'put',
+      url: '/echo',
+      data: [2],
+      headers: { 'X-Custom': 'yes' },
+    });
+    assert.deepEqual(viaRequest, {
+      method: 'PUT',
+      got: [2],
+      type: 'application/json',
+      custom: 'yes',
+    });
   });
 
   test('errors are ApiError instances with status, code, message and requestId', async () => {
     const { server, client } = await loggedIn();
-    server.route('/teapot', () => ({ status: 418, body: { error: 'teapot', message: 'I am a teapot.' } }));
+    server.route('/teapot', () => ({
+      status: 418,
+      body: { error: 'teapot', message: 'I am a teapot.' },
+    }));
     const error = await client.get('/teapot').catch((e) => e);
     assert.ok(error instanceof ApiError);
     assert.ok(error instanceof Error);

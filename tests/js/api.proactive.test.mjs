@@ -9,12 +9,24 @@ import { nextEvent, recordEvents, requestsTo } from './helpers/util.mjs';
 import { describeEach, makeClient } from './helpers/clients.mjs';
 
 /** A logged-in client whose timers and server run on a fake clock. */
-async function setup({ accessTtlMs = 60_000, serverClock, document = createFakeDocument(), ...options } = {}) {
+async function setup({
+  accessTtlMs = 60_000,
+  serverClock,
+  document = createFakeDocument(),
+  ...options
+} = {}) {
   const clock = createFakeClock();
   const server = createFakeServer({ clock: serverClock?.(clock) ?? clock, accessTtlMs });
-  const { client, expired } = makeClient(server, { clock, document, proactiveRefresh: true, ...options });
+  const { client, expired } = makeClient(server, {
+    clock,
+    document,
+    proactiveRefresh: true,
+    ...options,
+  });
   const refreshTimes = [];
-  client.on('refresh-start', (event) => refreshTimes.push({ at: clock.now(), reason: event.reason }));
+  client.on('refresh-start', (event) =>
+    refreshTimes.push({ at: clock.now(), reason: event.reason }),
+  );
   const loginAt = clock.now();
   await client.login('demo', 'password');
   return { clock, server, client, expired, document, refreshTimes, loginAt };
@@ -40,13 +52,22 @@ describeEach('proactive refresh', { timeout: 10_000 }, () => {
   test('refreshMarginMs sets the margin', async () => {
     const { clock, refreshTimes, loginAt } = await setup({ refreshMarginMs: 5_000 });
     await clock.advance(60_000);
-    assert.deepEqual(refreshTimes.map((r) => r.at), [loginAt + 55_000]);
+    assert.deepEqual(
+      refreshTimes.map((r) => r.at),
+      [loginAt + 55_000],
+    );
   });
 
-  test('a margin longer than the token\'s life is capped at half of it: no refresh storm', async () => {
-    const { clock, refreshTimes, loginAt } = await setup({ accessTtlMs: 20_000, refreshMarginMs: 60_000 });
+  test("a margin longer than the token's life is capped at half of it: no refresh storm", async () => {
+    const { clock, refreshTimes, loginAt } = await setup({
+      accessTtlMs: 20_000,
+      refreshMarginMs: 60_000,
+    });
     await clock.advance(60_000);
-    assert.deepEqual(refreshTimes.map((r) => r.at - loginAt), [10_000, 20_000, 30_000, 40_000, 50_000, 60_000]);
+    assert.deepEqual(
+      refreshTimes.map((r) => r.at - loginAt),
+      [10_000, 20_000, 30_000, 40_000, 50_000, 60_000],
+    );
   });
 
   test('a 3-second token does not cause a refresh storm', async () => {
@@ -65,7 +86,10 @@ describeEach('proactive refresh', { timeout: 10_000 }, () => {
     const { clock, client, refreshTimes, loginAt } = await setup({ serverClock: behind });
     assert.equal(client.getSession().accessTokenExpiresAt, loginAt + 60_000);
     await clock.advance(60_000);
-    assert.deepEqual(refreshTimes.map((r) => r.at - loginAt), [48_000]);
+    assert.deepEqual(
+      refreshTimes.map((r) => r.at - loginAt),
+      [48_000],
+    );
   });
 
   test('is single-flight with the 401 path: requests sent during a proactive refresh wait for it', async () => {
@@ -94,7 +118,10 @@ describeEach('proactive refresh', { timeout: 10_000 }, () => {
     gate.release();
     await call;
     assert.equal(server.stats.refresh, 1);
-    assert.deepEqual(events.filter((e) => e.type === 'refresh-start').map((e) => e.reason), ['reactive']);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'refresh-start').map((e) => e.reason),
+      ['reactive'],
+    );
   });
 
   test('pauses in a hidden tab and refreshes on becoming visible again', async () => {
@@ -119,10 +146,19 @@ describeEach('proactive refresh', { timeout: 10_000 }, () => {
     await clock.advance(61_000);
     assert.equal(server.stats.refresh, 0);
     assert.equal((await client.get('/aaa')).data, 'aaa'); // expired: 401, reactive refresh, replay
-    assert.deepEqual(refreshTimes.map((r) => r.reason), ['reactive']);
+    assert.deepEqual(
+      refreshTimes.map((r) => r.reason),
+      ['reactive'],
+    );
     client.setProactiveRefresh(true);
     await clock.advance(48_000);
-    assert.deepEqual(refreshTimes.map((r) => [r.reason, r.at - loginAt]), [['reactive', 61_000], ['proactive', 109_000]]);
+    assert.deepEqual(
+      refreshTimes.map((r) => [r.reason, r.at - loginAt]),
+      [
+        ['reactive', 61_000],
+        ['proactive', 109_000],
+      ],
+    );
   });
 
   test('proactiveRefresh: false in the options means no timer at all', async () => {
@@ -132,7 +168,10 @@ describeEach('proactive refresh', { timeout: 10_000 }, () => {
 
   test('a failed proactive refresh ends the session once and stops the timer', async () => {
     const { clock, server, client, expired } = await setup();
-    server.route('/auth/refresh', () => ({ status: 401, body: { error: 'token_revoked', message: 'Revoked.' } }));
+    server.route('/auth/refresh', () => ({
+      status: 401,
+      body: { error: 'token_revoked', message: 'Revoked.' },
+    }));
     await clock.advance(120_000);
     assert.equal(server.stats.refresh, 1);
     assert.equal(expired.length, 1);

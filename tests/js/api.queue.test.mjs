@@ -14,7 +14,8 @@ async function loggedIn(serverOptions) {
   return { server, client, expired };
 }
 
-const ofRequest = (events, requestId) => events.filter((e) => e.requestId === requestId).map((e) => e.type);
+const ofRequest = (events, requestId) =>
+  events.filter((e) => e.requestId === requestId).map((e) => e.type);
 
 describeEach('a burst of concurrent 401s', { timeout: 30_000 }, () => {
   for (const n of [1, 5, 100, 1000]) {
@@ -25,7 +26,9 @@ describeEach('a burst of concurrent 401s', { timeout: 30_000 }, () => {
       server.expireAccessTokens();
       const events = recordEvents(client);
 
-      const results = await Promise.all(Array.from({ length: n }, (_, i) => client.get(`/aaa?i=${i}`)));
+      const results = await Promise.all(
+        Array.from({ length: n }, (_, i) => client.get(`/aaa?i=${i}`)),
+      );
 
       assert.equal(server.stats.refresh, 1, 'exactly one /auth/refresh');
       const newToken = client.getSession().accessToken;
@@ -59,7 +62,11 @@ describeEach('requests during a refresh, stale 401s, replay once', { timeout: 10
     const late = [client.get('/aaa?i=late1'), client.get('/bbb?i=late2')];
     await drain(); // give them every chance to go out early
 
-    assert.equal(server.log.filter((req) => req.path.includes('late')).length, 0, 'nothing sent during the refresh');
+    assert.equal(
+      server.log.filter((req) => req.path.includes('late')).length,
+      0,
+      'nothing sent during the refresh',
+    );
     assert.equal(events.filter((e) => e.type === 'queued' && e.path.includes('late')).length, 2);
 
     refreshGate.release();
@@ -69,7 +76,11 @@ describeEach('requests during a refresh, stale 401s, replay once', { timeout: 10
     assert.equal(firstBody.token, newToken);
     for (const body of lateBodies) assert.equal(body.token, newToken);
     const lateSent = server.log.filter((req) => req.path.includes('late'));
-    assert.deepEqual(lateSent.map((req) => req.token), [newToken, newToken], 'each sent once, with the new token');
+    assert.deepEqual(
+      lateSent.map((req) => req.token),
+      [newToken, newToken],
+      'each sent once, with the new token',
+    );
     assert.ok(!lateSent.some((req) => req.token === oldToken));
   });
 
@@ -92,16 +103,30 @@ describeEach('requests during a refresh, stale 401s, replay once', { timeout: 10
     assert.equal(slowBody.token, newToken);
     assert.equal(server.stats.refresh, 1, 'no second refresh for a stale 401');
     const slowId = events.find((e) => e.type === 'request' && e.path === '/aaa?i=slow').requestId;
-    assert.deepEqual(ofRequest(events, slowId), ['request', 'unauthorized', 'replay', 'done'], 'never queued');
+    assert.deepEqual(
+      ofRequest(events, slowId),
+      ['request', 'unauthorized', 'replay', 'done'],
+      'never queued',
+    );
     assert.equal(events.find((e) => e.type === 'replay' && e.requestId === slowId).reason, 'stale');
-    assert.deepEqual(requestsTo(server, '/aaa').map((req) => req.token), [oldToken, newToken]);
+    assert.deepEqual(
+      requestsTo(server, '/aaa').map((req) => req.token),
+      [oldToken, newToken],
+    );
   });
 
   test('a request is replayed at most once: a 401 after a successful refresh is an ApiError, not a loop', async () => {
     const { server, client, expired } = await loggedIn();
     // This endpoint refuses every token, fresh or not.
-    server.route('/aaa', () => ({ status: 401, body: { error: 'invalid_token', message: 'Not for you.' } }));
-    await assert.rejects(client.get('/aaa'), { name: 'ApiError', status: 401, code: 'invalid_token' });
+    server.route('/aaa', () => ({
+      status: 401,
+      body: { error: 'invalid_token', message: 'Not for you.' },
+    }));
+    await assert.rejects(client.get('/aaa'), {
+      name: 'ApiError',
+      status: 401,
+      code: 'invalid_token',
+    });
     assert.equal(server.stats.refresh, 1);
     assert.equal(requestsTo(server, '/aaa').length, 2, 'sent, replayed once, given up');
     assert.notEqual(client.getSession(), null, 'the refresh worked: the session is still alive');
@@ -111,7 +136,10 @@ describeEach('requests during a refresh, stale 401s, replay once', { timeout: 10
   test('a request that waited for a refresh and still gets a 401 is not refreshed again', async () => {
     const { server, client } = await loggedIn();
     server.expireAccessTokens();
-    server.route('/bbb', () => ({ status: 401, body: { error: 'invalid_token', message: 'Not for you.' } }));
+    server.route('/bbb', () => ({
+      status: 401,
+      body: { error: 'invalid_token', message: 'Not for you.' },
+    }));
     const refreshGate = server.hold('/auth/refresh');
     const first = client.get('/aaa');
     await refreshGate.arrived;

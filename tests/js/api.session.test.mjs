@@ -39,7 +39,9 @@ describeEach('restore, login, logout', { timeout: 10_000 }, () => {
     const server = createFakeServer();
     seedRefreshCookie(server);
     const csrf = server.jar.csrf;
-    const document = createFakeDocument({ cookie: `theme=dark; csrf_refresh_token=${encodeURIComponent(csrf)}; other=1` });
+    const document = createFakeDocument({
+      cookie: `theme=dark; csrf_refresh_token=${encodeURIComponent(csrf)}; other=1`,
+    });
     const { client } = makeClient(server, { readCsrfToken: undefined, document });
     assert.notEqual(await client.restore(), null);
     assert.equal(requestsTo(server, '/auth/refresh')[0].headers.get('x-csrf-token'), csrf);
@@ -48,7 +50,10 @@ describeEach('restore, login, logout', { timeout: 10_000 }, () => {
   test('restore() resolves null when the server refuses the cookie, and does not call onSessionExpired', async () => {
     const server = createFakeServer();
     seedRefreshCookie(server);
-    server.route('/auth/refresh', () => ({ status: 401, body: { error: 'token_revoked', message: 'Revoked.' } }));
+    server.route('/auth/refresh', () => ({
+      status: 401,
+      body: { error: 'token_revoked', message: 'Revoked.' },
+    }));
     const { client, expired } = makeClient(server);
     assert.equal(await client.restore(), null);
     assert.equal(await client.restore(), null);
@@ -62,8 +67,14 @@ describeEach('restore, login, logout', { timeout: 10_000 }, () => {
     seedRefreshCookie(server);
     server.route('/auth/refresh', () => 'network');
     const { client } = makeClient(server);
-    await assert.rejects(client.restore(), (error) => error.code === 'refresh_unavailable' && error.retryable
-      && error.status === 0 && error.cause.code === 'network_error');
+    await assert.rejects(
+      client.restore(),
+      (error) =>
+        error.code === 'refresh_unavailable' &&
+        error.retryable &&
+        error.status === 0 &&
+        error.cause.code === 'network_error',
+    );
   });
 
   test('login() resolves to the user and starts a session', async () => {
@@ -75,9 +86,15 @@ describeEach('restore, login, logout', { timeout: 10_000 }, () => {
     const session = client.getSession();
     assert.deepEqual(session.user, user);
     assert.match(session.accessToken, /^access-/);
-    assert.deepEqual(events.map((e) => [e.type, e.reason]), [['session', 'login']]);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.reason]),
+      [['session', 'login']],
+    );
     assert.deepEqual(events[0].session, session);
-    assert.deepEqual(requestsTo(server, '/auth/login')[0].body, { username: 'demo', password: 'password' });
+    assert.deepEqual(requestsTo(server, '/auth/login')[0].body, {
+      username: 'demo',
+      password: 'password',
+    });
   });
 
   test('logout() revokes the session on the server, sends the CSRF header, and clears everything', async () => {
@@ -93,7 +110,10 @@ describeEach('restore, login, logout', { timeout: 10_000 }, () => {
     assert.equal(logout.credentials, 'include');
     assert.equal(server.isFamilyRevoked(family), true);
     assert.equal(client.getSession(), null);
-    assert.deepEqual(events.map((e) => [e.type, e.reason, e.session]), [['session', 'logout', null]]);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.reason, e.session]),
+      [['session', 'logout', null]],
+    );
     // Nothing left: no cookie to restore from, and API calls go out without a token.
     assert.equal(await client.restore(), null);
     await assert.rejects(client.get('/aaa'), { status: 401, code: 'missing_token' });
@@ -118,7 +138,11 @@ describeEach('restore, login, logout', { timeout: 10_000 }, () => {
     const [refresh] = requestsTo(server, '/auth/refresh');
     const [logout] = requestsTo(server, '/auth/logout');
     assert.notEqual(logout.cookie, null);
-    assert.notEqual(logout.cookie, refresh.cookie, 'logout presented the rotated token, not the spent one');
+    assert.notEqual(
+      logout.cookie,
+      refresh.cookie,
+      'logout presented the rotated token, not the spent one',
+    );
     assert.equal(logout.status, 204);
     assert.equal(server.isFamilyRevoked(family), true);
   });
@@ -150,22 +174,41 @@ describeEach('restore, login, logout', { timeout: 10_000 }, () => {
     assert.equal(client.getSession().accessToken, 'garbage');
     const body = await client.get('/aaa');
     assert.equal(server.stats.refresh, 1);
-    assert.deepEqual(requestsTo(server, '/aaa').map((req) => req.status), [401, 200]);
+    assert.deepEqual(
+      requestsTo(server, '/aaa').map((req) => req.status),
+      [401, 200],
+    );
     assert.equal(body.token, client.getSession().accessToken);
   });
 
   test('the tokens never touch localStorage or sessionStorage', async () => {
     const touched = [];
-    const trap = (name) => new Proxy({}, { get: (_, key) => { touched.push(`${name}.${String(key)}`); return () => null; } });
-    const saved = { localStorage: globalThis.localStorage, sessionStorage: globalThis.sessionStorage };
+    const trap = (name) =>
+      new Proxy(
+        {},
+        {
+          get: (_, key) => {
+            touched.push(`${name}.${String(key)}`);
+            return () => null;
+          },
+        },
+      );
+    const saved = {
+      localStorage: globalThis.localStorage,
+      sessionStorage: globalThis.sessionStorage,
+    };
     globalThis.localStorage = trap('localStorage');
     globalThis.sessionStorage = trap('sessionStorage');
     try {
       const server = createFakeServer();
       seedRefreshCookie(server);
       const client = createApiClient({
-        baseURL: 'http://api.test', fetch: server.fetch, readCsrfToken: server.readCsrfToken,
-        locks: null, BroadcastChannel: null, proactiveRefresh: false,
+        baseURL: 'http://api.test',
+        fetch: server.fetch,
+        readCsrfToken: server.readCsrfToken,
+        locks: null,
+        BroadcastChannel: null,
+        proactiveRefresh: false,
       });
       await client.restore();
       server.expireAccessTokens();

@@ -8,7 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createFakeClock } from './helpers/fake-clock.mjs';
 import { createFakeServer } from './helpers/fake-server.mjs';
-import { createFakeBroadcastChannel, createFakeDocument, createFakeLocks } from './helpers/fake-tabs.mjs';
+import {
+  createFakeBroadcastChannel,
+  createFakeDocument,
+  createFakeLocks,
+} from './helpers/fake-tabs.mjs';
 import { drain, nextEvent, recordEvents } from './helpers/util.mjs';
 import { describeEach, makeClient } from './helpers/clients.mjs';
 
@@ -16,14 +20,20 @@ function browser({ deliver = 'task', clock, locks = createFakeLocks(), withLocks
   const server = createFakeServer(clock ? { clock } : {});
   const BroadcastChannel = createFakeBroadcastChannel({ deliver });
   const openTab = (options = {}) => {
-    const tab = makeClient(server, { locks: withLocks ? locks : null, BroadcastChannel, ...(clock ? { clock } : {}), ...options });
+    const tab = makeClient(server, {
+      locks: withLocks ? locks : null,
+      BroadcastChannel,
+      ...(clock ? { clock } : {}),
+      ...options,
+    });
     tab.events = recordEvents(tab.client);
     return tab;
   };
   return { server, locks, BroadcastChannel, openTab };
 }
 
-const refreshEnds = (...tabs) => tabs.flatMap((tab) => tab.events.filter((e) => e.type === 'refresh-end'));
+const refreshEnds = (...tabs) =>
+  tabs.flatMap((tab) => tab.events.filter((e) => e.type === 'refresh-end'));
 
 describeEach('across tabs', { timeout: 10_000 }, () => {
   test('logging in in one tab shares the session with the others', async () => {
@@ -52,7 +62,15 @@ describeEach('across tabs', { timeout: 10_000 }, () => {
 
       assert.equal(server.stats.refresh, 1, 'one refresh for both tabs');
       assert.deepEqual(server.refreshFailures, []);
-      assert.deepEqual(refreshEnds(a, b).map((e) => [e.ok, e.source]).sort(), [[true, 'other-tab'], [true, 'server']]);
+      assert.deepEqual(
+        refreshEnds(a, b)
+          .map((e) => [e.ok, e.source])
+          .sort(),
+        [
+          [true, 'other-tab'],
+          [true, 'server'],
+        ],
+      );
       const token = a.client.getSession().accessToken;
       assert.equal(b.client.getSession().accessToken, token);
       assert.equal(bodyA.token, token);
@@ -71,12 +89,21 @@ describeEach('across tabs', { timeout: 10_000 }, () => {
     const calls = [a.client.get('/aaa'), b.client.get('/bbb')];
     await locks.granted(2); // the second tab holds the lock now...
     await drain();
-    assert.equal(BroadcastChannel.held, 1, '...while the first tab\'s new token is still on its way');
+    assert.equal(
+      BroadcastChannel.held,
+      1,
+      "...while the first tab's new token is still on its way",
+    );
     assert.equal(server.stats.refresh, 1, 'and it has not refreshed again');
     BroadcastChannel.flush();
     await Promise.all(calls);
     assert.equal(server.stats.refresh, 1);
-    assert.deepEqual(refreshEnds(a, b).map((e) => e.source).sort(), ['other-tab', 'server']);
+    assert.deepEqual(
+      refreshEnds(a, b)
+        .map((e) => e.source)
+        .sort(),
+      ['other-tab', 'server'],
+    );
   });
 
   test('if the shared token never arrives, the waiting tab refreshes with the rotated cookie: no reuse, no logout', async () => {
@@ -98,7 +125,9 @@ describeEach('across tabs', { timeout: 10_000 }, () => {
   test('tabs whose proactive timers fire at the same moment make one refresh', async () => {
     const clock = createFakeClock();
     const { server, openTab } = browser({ clock });
-    const tabs = [1, 2, 3].map(() => openTab({ proactiveRefresh: true, document: createFakeDocument() }));
+    const tabs = [1, 2, 3].map(() =>
+      openTab({ proactiveRefresh: true, document: createFakeDocument() }),
+    );
     await tabs[0].client.login('demo', 'password');
     await drain(); // let the other tabs receive the session (and schedule their timers)
     assert.deepEqual(clock.pending(), [48_000, 48_000, 48_000]);
@@ -173,11 +202,25 @@ describeEach('across tabs', { timeout: 10_000 }, () => {
     await a.client.login('demo', 'password');
     const current = a.client.getSession();
     const otherTab = new BroadcastChannel('silent-refresh');
-    otherTab.postMessage({ type: 'session', session: { ...current, accessToken: 'older', accessTokenExpiresAt: current.accessTokenExpiresAt - 1 } });
+    otherTab.postMessage({
+      type: 'session',
+      session: {
+        ...current,
+        accessToken: 'older',
+        accessTokenExpiresAt: current.accessTokenExpiresAt - 1,
+      },
+    });
     otherTab.postMessage({ type: 'nonsense' });
     await drain();
     assert.equal(a.client.getSession().accessToken, current.accessToken);
-    otherTab.postMessage({ type: 'session', session: { ...current, accessToken: 'newer', accessTokenExpiresAt: current.accessTokenExpiresAt + 1 } });
+    otherTab.postMessage({
+      type: 'session',
+      session: {
+        ...current,
+        accessToken: 'newer',
+        accessTokenExpiresAt: current.accessTokenExpiresAt + 1,
+      },
+    });
     await drain();
     assert.equal(a.client.getSession().accessToken, 'newer');
     otherTab.close();

@@ -9,7 +9,9 @@ import { settleAll } from './helpers/util.mjs';
 function coreClient(server) {
   const expired = [];
   const client = createSilentRefresh({
-    baseURL: 'http://api.test', fetch: server.fetch, readCsrfToken: server.readCsrfToken,
+    baseURL: 'http://api.test',
+    fetch: server.fetch,
+    readCsrfToken: server.readCsrfToken,
     onSessionExpired: (error) => expired.push(error),
   });
   return { client, expired };
@@ -22,9 +24,19 @@ describe('silent-refresh.js on its own', { timeout: 10_000 }, () => {
     await client.login('demo', 'password');
     const before = client.getSession().accessToken;
     server.expireAccessTokens();
-    const results = await settleAll(Array.from({ length: 50 }, (_, i) => client.request({ path: `/aaa?i=${i}` })), server);
-    assert.deepEqual(results.map((r) => r.status), Array(50).fill('fulfilled'));
-    assert.ok(results.every((r) => r.value.data === 'aaa' && r.value.token === client.getSession().accessToken));
+    const results = await settleAll(
+      Array.from({ length: 50 }, (_, i) => client.request({ path: `/aaa?i=${i}` })),
+      server,
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      Array(50).fill('fulfilled'),
+    );
+    assert.ok(
+      results.every(
+        (r) => r.value.data === 'aaa' && r.value.token === client.getSession().accessToken,
+      ),
+    );
     assert.notEqual(client.getSession().accessToken, before);
     assert.equal(server.stats.refresh, 1);
     assert.deepEqual(server.refreshFailures, []);
@@ -36,9 +48,17 @@ describe('silent-refresh.js on its own', { timeout: 10_000 }, () => {
     const { client, expired } = coreClient(server);
     await client.login('demo', 'password');
     server.expireAccessTokens();
-    server.route('/auth/refresh', () => ({ status: 401, body: { error: 'token_revoked', message: 'Revoked.' } }));
-    const results = await settleAll(Array.from({ length: 10 }, () => client.request({ path: '/aaa' }).catch((e) => e)), server);
-    assert.ok(results.every((r) => r.value instanceof ApiError && r.value.code === 'session_expired'));
+    server.route('/auth/refresh', () => ({
+      status: 401,
+      body: { error: 'token_revoked', message: 'Revoked.' },
+    }));
+    const results = await settleAll(
+      Array.from({ length: 10 }, () => client.request({ path: '/aaa' }).catch((e) => e)),
+      server,
+    );
+    assert.ok(
+      results.every((r) => r.value instanceof ApiError && r.value.code === 'session_expired'),
+    );
     assert.equal(server.stats.refresh, 1);
     assert.equal(expired.length, 1);
     assert.equal(client.getSession(), null);
@@ -51,9 +71,19 @@ describe('the token goes to the API origin only', { timeout: 10_000 }, () => {
     const { client } = coreClient(server);
     await client.login('demo', 'password');
     const sent = server.log.length;
-    for (const url of ['http://other-host/collect', 'https://api.test/aaa', 'http://api.test:8080/aaa']) {
-      await assert.rejects(client.request({ path: url }), (error) => error instanceof ApiError
-        && error.code === 'other_origin' && error.status === 0 && error.message.includes('http://api.test'));
+    for (const url of [
+      'http://other-host/collect',
+      'https://api.test/aaa',
+      'http://api.test:8080/aaa',
+    ]) {
+      await assert.rejects(
+        client.request({ path: url }),
+        (error) =>
+          error instanceof ApiError &&
+          error.code === 'other_origin' &&
+          error.status === 0 &&
+          error.message.includes('http://api.test'),
+      );
     }
     assert.equal(server.log.length, sent, 'no request left the client');
   });

@@ -38,11 +38,14 @@ function browser({ seed = 1, maxDeliveryMs = MAX_DELIVERY_MS, maxWaitMs = 1_000 
     from.cache.set(key, entry);
     for (const tab of tabs) {
       if (tab === from) continue;
-      clock.setTimeout(() => {
-        if ((tab.cache.get(key)?.sequence ?? 0) > entry.sequence) return; // a newer write got there first
-        tab.cache.set(key, entry);
-        if (!tab.dead) tab.events.dispatchEvent(Object.assign(new Event('storage'), { key }));
-      }, 1 + Math.floor(rand() * maxDeliveryMs));
+      clock.setTimeout(
+        () => {
+          if ((tab.cache.get(key)?.sequence ?? 0) > entry.sequence) return; // a newer write got there first
+          tab.cache.set(key, entry);
+          if (!tab.dead) tab.events.dispatchEvent(Object.assign(new Event('storage'), { key }));
+        },
+        1 + Math.floor(rand() * maxDeliveryMs),
+      );
     }
   }
 
@@ -51,7 +54,10 @@ function browser({ seed = 1, maxDeliveryMs = MAX_DELIVERY_MS, maxWaitMs = 1_000 
     // A dead tab runs no more timers: its lease is never renewed nor released.
     const tabClock = {
       now: clock.now,
-      setTimeout: (fn, ms) => clock.setTimeout(() => { if (!tab.dead) fn(); }, ms),
+      setTimeout: (fn, ms) =>
+        clock.setTimeout(() => {
+          if (!tab.dead) fn();
+        }, ms),
       clearTimeout: clock.clearTimeout,
     };
     tab.storage = {
@@ -60,10 +66,19 @@ function browser({ seed = 1, maxDeliveryMs = MAX_DELIVERY_MS, maxWaitMs = 1_000 
       removeItem: (key) => write(tab, key, null),
     };
     tab.lock = createLeaseLock({
-      storage: tab.storage, events: tab.events, clock: tabClock, randomId: () => `tab-${++lastTabId}`,
-      leaseMs: LEASE_MS, settleMs: SETTLE_MS, maxWaitMs, jitterMs: 10, random: rand,
+      storage: tab.storage,
+      events: tab.events,
+      clock: tabClock,
+      randomId: () => `tab-${++lastTabId}`,
+      leaseMs: LEASE_MS,
+      settleMs: SETTLE_MS,
+      maxWaitMs,
+      jitterMs: 10,
+      random: rand,
     });
-    tab.kill = () => { tab.dead = true; };
+    tab.kill = () => {
+      tab.dead = true;
+    };
     tabs.push(tab);
     return tab;
   }
@@ -71,7 +86,14 @@ function browser({ seed = 1, maxDeliveryMs = MAX_DELIVERY_MS, maxWaitMs = 1_000 
   /** Advance the fake clock until `promise` settles (or give up after `limitMs`). */
   async function run(promise, limitMs = 120_000) {
     let settled = false;
-    promise.then(() => { settled = true; }, () => { settled = true; });
+    promise.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
     for (let t = 0; !settled && t < limitMs; t += 100) await clock.advance(100);
     assert.ok(settled, `still pending after ${limitMs} ms of fake time`);
     return promise;
@@ -111,10 +133,14 @@ describe('lease lock', { timeout: 30_000 }, () => {
     const { clock, openTab, run } = browser();
     const tab = openTab();
     let seen = null;
-    await run(tab.lock.request('refresh', {}, () => {
-      seen = JSON.parse(tab.storage.getItem(`${KEY_PREFIX}refresh`));
-      return 'result';
-    }).then((result) => assert.equal(result, 'result')));
+    await run(
+      tab.lock
+        .request('refresh', {}, () => {
+          seen = JSON.parse(tab.storage.getItem(`${KEY_PREFIX}refresh`));
+          return 'result';
+        })
+        .then((result) => assert.equal(result, 'result')),
+    );
     assert.deepEqual(Object.keys(seen), ['owner', 'expires']);
     assert.equal(seen.owner, tab.lock.id);
     assert.ok(seen.expires > clock.now() - 1_000 && seen.expires <= clock.now() + LEASE_MS);
@@ -133,10 +159,18 @@ describe('lease lock', { timeout: 30_000 }, () => {
     });
     await clock.advance(SETTLE_MS + 10); // a holds it
     let grantedAt = null;
-    const waiting = b.lock.request('refresh', {}, () => { grantedAt = clock.now(); });
+    const waiting = b.lock.request('refresh', {}, () => {
+      grantedAt = clock.now();
+    });
     await run(Promise.all([long, waiting]));
-    assert.ok(grantedAt > releasedAt, 'b got the lock while a still held it: the lease was not renewed');
-    assert.ok(grantedAt - releasedAt < 200, `b waited ${grantedAt - releasedAt} ms after the release`);
+    assert.ok(
+      grantedAt > releasedAt,
+      'b got the lock while a still held it: the lease was not renewed',
+    );
+    assert.ok(
+      grantedAt - releasedAt < 200,
+      `b waited ${grantedAt - releasedAt} ms after the release`,
+    );
   });
 
   test('when the holder dies, its lease runs out and a waiting tab gets the lock', async () => {
@@ -150,8 +184,15 @@ describe('lease lock', { timeout: 30_000 }, () => {
     a.kill();
     const diedAt = clock.now();
     let grantedAt = null;
-    await run(b.lock.request('refresh', {}, () => { grantedAt = clock.now(); }));
-    assert.ok(grantedAt - diedAt <= LEASE_MS + SETTLE_MS + 100, `granted ${grantedAt - diedAt} ms after the holder died`);
+    await run(
+      b.lock.request('refresh', {}, () => {
+        grantedAt = clock.now();
+      }),
+    );
+    assert.ok(
+      grantedAt - diedAt <= LEASE_MS + SETTLE_MS + 100,
+      `granted ${grantedAt - diedAt} ms after the holder died`,
+    );
     assert.ok(grantedAt >= lease()?.expires - LEASE_MS || lease() === null);
   });
 
@@ -164,15 +205,23 @@ describe('lease lock', { timeout: 30_000 }, () => {
     const start = clock.now();
     const controller = new AbortController();
     let ran = false;
-    const aborted = b.lock.request('refresh', { signal: controller.signal }, () => { ran = true; });
+    const aborted = b.lock.request('refresh', { signal: controller.signal }, () => {
+      ran = true;
+    });
     clock.setTimeout(() => controller.abort(), 300);
     await assert.rejects(run(aborted), { name: 'AbortError' });
-    assert.ok(clock.now() - start < 1_000, 'rejected when the signal aborted, not when the lock came free');
+    assert.ok(
+      clock.now() - start < 1_000,
+      'rejected when the signal aborted, not when the lock came free',
+    );
     await run(holding);
     assert.equal(ran, false);
     await run(b.lock.request('refresh', {}, () => 'after')); // b can still take it
     const already = AbortSignal.abort();
-    await assert.rejects(b.lock.request('refresh', { signal: already }, () => {}), { name: 'AbortError' });
+    await assert.rejects(
+      b.lock.request('refresh', { signal: already }, () => {}),
+      { name: 'AbortError' },
+    );
   });
 
   test('aborting while a claim is settling removes the claim', async () => {
@@ -194,11 +243,21 @@ describe('lease lock', { timeout: 30_000 }, () => {
     const a = openTab();
     const b = openTab();
     const boom = new Error('refresh failed');
-    await assert.rejects(run(a.lock.request('refresh', {}, () => { throw boom; })), (error) => error === boom);
+    await assert.rejects(
+      run(
+        a.lock.request('refresh', {}, () => {
+          throw boom;
+        }),
+      ),
+      (error) => error === boom,
+    );
     assert.equal(a.storage.getItem(`${KEY_PREFIX}refresh`), null);
     const before = clock.now();
     assert.equal(await run(b.lock.request('refresh', {}, () => 'next')), 'next');
-    assert.ok(clock.now() - before < LEASE_MS, 'b had to wait for a lease that should have been released');
+    assert.ok(
+      clock.now() - before < LEASE_MS,
+      'b had to wait for a lease that should have been released',
+    );
   });
 
   for (const junk of ['5', 'not json', '{"owner": "x"}', '{"expires": "soon"}']) {
@@ -206,7 +265,13 @@ describe('lease lock', { timeout: 30_000 }, () => {
       const { openTab, run } = browser();
       const tab = openTab();
       tab.storage.setItem(`${KEY_PREFIX}refresh`, junk);
-      assert.equal(await run(tab.lock.request('refresh', {}, () => 'got it'), 1_000), 'got it');
+      assert.equal(
+        await run(
+          tab.lock.request('refresh', {}, () => 'got it'),
+          1_000,
+        ),
+        'got it',
+      );
     });
   }
 
@@ -215,11 +280,12 @@ describe('lease lock', { timeout: 30_000 }, () => {
     const tab = openTab();
     let holders = 0;
     let most = 0;
-    const job = () => tab.lock.request('refresh', {}, async () => {
-      most = Math.max(most, ++holders);
-      await sleep(100);
-      holders -= 1;
-    });
+    const job = () =>
+      tab.lock.request('refresh', {}, async () => {
+        most = Math.max(most, ++holders);
+        await sleep(100);
+        holders -= 1;
+      });
     await run(Promise.all([job(), job(), job()]));
     assert.equal(most, 1);
   });

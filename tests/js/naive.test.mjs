@@ -15,7 +15,10 @@ describe('the naive client (what the demo compares against)', { timeout: 10_000 
     const events = recordEvents(client);
     assert.equal((await client.get('/aaa')).data, 'aaa');
     assert.equal(server.stats.refresh, 1);
-    assert.deepEqual(events.filter((e) => e.requestId).map((e) => e.type), ['request', 'unauthorized', 'replay', 'done']);
+    assert.deepEqual(
+      events.filter((e) => e.requestId).map((e) => e.type),
+      ['request', 'unauthorized', 'replay', 'done'],
+    );
   });
 
   for (const n of [5, 20]) {
@@ -26,7 +29,10 @@ describe('the naive client (what the demo compares against)', { timeout: 10_000 
       const family = server.currentFamily();
       server.expireAccessTokens();
 
-      const results = await settleAll(Array.from({ length: n }, (_, i) => handled(client.get(`/aaa?i=${i}`))), server);
+      const results = await settleAll(
+        Array.from({ length: n }, (_, i) => handled(client.get(`/aaa?i=${i}`))),
+        server,
+      );
 
       assert.equal(server.stats.refresh, n, 'one refresh per 401');
       // The first refresh spent the token; the second presented it again:
@@ -69,10 +75,19 @@ describe('the naive client (what the demo compares against)', { timeout: 10_000 
     const server = createFakeServer();
     const queued = makeClient(server).client;
     const naive = makeNaiveClient(server).client;
-    const shape = (client) => Object.keys(client).sort().map((key) => [key, typeof client[key]]);
+    const shape = (client) =>
+      Object.keys(client)
+        .sort()
+        .map((key) => [key, typeof client[key]]);
     assert.deepEqual(shape(naive), shape(queued));
-    assert.deepEqual(Object.keys(naive.interceptors.request).sort(), Object.keys(queued.interceptors.request).sort());
-    assert.deepEqual(Object.keys(naive.interceptors.response).sort(), Object.keys(queued.interceptors.response).sort());
+    assert.deepEqual(
+      Object.keys(naive.interceptors.request).sort(),
+      Object.keys(queued.interceptors.request).sort(),
+    );
+    assert.deepEqual(
+      Object.keys(naive.interceptors.response).sort(),
+      Object.keys(queued.interceptors.response).sort(),
+    );
   });
 
   test('the naive client restores, logs in and logs out like the queued one', async () => {
@@ -98,10 +113,20 @@ describe('the naive client (what the demo compares against)', { timeout: 10_000 
     assert.equal(server.stats.refresh, 1, 'the flag and the queue fix bug 1');
 
     server.expireAccessTokens();
-    server.route('/auth/refresh', () => ({ status: 401, body: { error: 'token_revoked', message: 'Revoked.' } }));
+    server.route('/auth/refresh', () => ({
+      status: 401,
+      body: { error: 'token_revoked', message: 'Revoked.' },
+    }));
     const calls = Array.from({ length: 3 }, () => handled(client.get('/bbb')));
-    await assert.rejects(settleAll(calls, server), /still pending/, 'the queue has no reject: they wait forever');
+    await assert.rejects(
+      settleAll(calls, server),
+      /still pending/,
+      'the queue has no reject: they wait forever',
+    );
     // ...and the flag stayed true: a call made later queues behind a refresh that is not running.
-    await assert.rejects(settleAll([handled(client.get('/aaa'))], server), /1 of 1 promises are still pending/);
+    await assert.rejects(
+      settleAll([handled(client.get('/aaa'))], server),
+      /1 of 1 promises are still pending/,
+    );
   });
 });

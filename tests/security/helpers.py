@@ -3,9 +3,8 @@
 import json
 from collections import Counter
 
-from werkzeug.security import generate_password_hash
-
 import helpers as shared
+from werkzeug.security import generate_password_hash
 
 # Case counts per fuzz test, filled while the suite runs and printed at the
 # end of the session (see conftest.pytest_terminal_summary).
@@ -104,11 +103,16 @@ class HttpSession:
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
-        sent = [f"{name}={value}" for name, (value, cookie_path) in self.cookies.items()
-                if path.startswith(cookie_path)]
+        sent = [
+            f"{name}={value}"
+            for name, (value, cookie_path) in self.cookies.items()
+            if path.startswith(cookie_path)
+        ]
         if sent:
             headers["Cookie"] = "; ".join(sent)
-        request = urllib.request.Request(self.base_url + path, data=data, headers=headers, method=method)
+        request = urllib.request.Request(
+            self.base_url + path, data=data, headers=headers, method=method
+        )
         try:
             with urllib.request.urlopen(request, timeout=15) as response:
                 status, response_headers, raw = response.status, response.headers, response.read()
@@ -128,10 +132,18 @@ class HttpSession:
         return self.request("POST", "/auth/login", {"username": username, "password": password})
 
     def refresh(self):
-        return self.request("POST", "/auth/refresh", headers={"X-CSRF-TOKEN": self.cookie("csrf_refresh_token") or ""})
+        return self.request(
+            "POST",
+            "/auth/refresh",
+            headers={"X-CSRF-TOKEN": self.cookie("csrf_refresh_token") or ""},
+        )
 
     def logout(self):
-        return self.request("POST", "/auth/logout", headers={"X-CSRF-TOKEN": self.cookie("csrf_refresh_token") or ""})
+        return self.request(
+            "POST",
+            "/auth/logout",
+            headers={"X-CSRF-TOKEN": self.cookie("csrf_refresh_token") or ""},
+        )
 
     def get(self, path: str, access_token: str):
         return self.request("GET", path, headers={"Authorization": f"Bearer {access_token}"})

@@ -9,10 +9,10 @@ refresh; here: every variant, on both routes, and proof nothing changed.
 """
 
 import pytest
+from helpers import AuthActions
 
 from backend.extensions import db
 from backend.models import RefreshToken
-from helpers import AuthActions
 
 from .helpers import add_user, assert_error, assert_safe_response
 
@@ -23,8 +23,10 @@ def live_rows(app) -> int:
     """Refresh-token rows still usable (neither spent nor revoked)."""
     with app.app_context():
         return db.session.scalar(
-            db.select(db.func.count()).select_from(RefreshToken)
-            .where(RefreshToken.spent_at.is_(None), RefreshToken.revoked_at.is_(None)))
+            db.select(db.func.count())
+            .select_from(RefreshToken)
+            .where(RefreshToken.spent_at.is_(None), RefreshToken.revoked_at.is_(None))
+        )
 
 
 def new_session(app, username="demo", password="password") -> AuthActions:
@@ -139,8 +141,12 @@ FOREIGN_ORIGINS = [
 # which CORS does not restrict anyway (flask-cors then sends its first
 # allowed origin; always_send=False would turn that off).
 
-CORS_HEADERS = ("Access-Control-Allow-Origin", "Access-Control-Allow-Credentials",
-                "Access-Control-Allow-Headers", "Access-Control-Allow-Methods")
+CORS_HEADERS = (
+    "Access-Control-Allow-Origin",
+    "Access-Control-Allow-Credentials",
+    "Access-Control-Allow-Headers",
+    "Access-Control-Allow-Methods",
+)
 
 
 def api_requests(auth):
@@ -160,10 +166,17 @@ def api_requests(auth):
 @pytest.mark.parametrize("origin", FOREIGN_ORIGINS)
 def test_a_foreign_origin_gets_no_cors_grant_on_any_request_or_preflight(auth, client, origin):
     for method, path, headers, body in api_requests(auth):
-        response = client.open(path, method=method, headers={**headers, "Origin": origin}, json=body)
-        preflight = client.options(path, headers={
-            "Origin": origin, "Access-Control-Request-Method": method,
-            "Access-Control-Request-Headers": ", ".join(headers) or "content-type"})
+        response = client.open(
+            path, method=method, headers={**headers, "Origin": origin}, json=body
+        )
+        preflight = client.options(
+            path,
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": ", ".join(headers) or "content-type",
+            },
+        )
         for answer in (response, preflight):
             granted = [name for name in CORS_HEADERS if name in answer.headers]
             assert not granted, f"{origin!r} {method} {path}: {granted}"
@@ -173,18 +186,29 @@ def test_a_foreign_origin_gets_no_cors_grant_on_any_request_or_preflight(auth, c
 def test_cors_origins_setting_replaces_the_defaults(app_factory):
     app = app_factory(CORS_ORIGINS=["https://app.example"])
     client = app.test_client()
-    assert client.get("/health", headers={"Origin": "https://app.example"}) \
-        .headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert (
+        client.get("/health", headers={"Origin": "https://app.example"}).headers[
+            "Access-Control-Allow-Origin"
+        ]
+        == "https://app.example"
+    )
     for default in ("http://127.0.0.1:8000", "http://localhost:8000"):
-        assert "Access-Control-Allow-Origin" not in client.get("/health", headers={"Origin": default}).headers
+        assert (
+            "Access-Control-Allow-Origin"
+            not in client.get("/health", headers={"Origin": default}).headers
+        )
 
 
 @pytest.mark.parametrize("origin", ["http://127.0.0.1:8000", "http://localhost:8000"])
-def test_the_frontend_origin_gets_credentialed_cors_on_every_answer_including_errors(auth, client, origin):
+def test_the_frontend_origin_gets_credentialed_cors_on_every_answer_including_errors(
+    auth, client, origin
+):
     """The page must be able to read every answer, errors included (its
     interceptor switches on the JSON `error` code), with credentials."""
     for method, path, headers, body in api_requests(auth):
-        response = client.open(path, method=method, headers={**headers, "Origin": origin}, json=body)
+        response = client.open(
+            path, method=method, headers={**headers, "Origin": origin}, json=body
+        )
         assert response.headers["Access-Control-Allow-Origin"] == origin, (method, path)
         assert response.headers["Access-Control-Allow-Credentials"] == "true"
         assert "Origin" in response.headers.get("Vary", "")  # caches must key on it
@@ -202,9 +226,14 @@ PREFLIGHTS = [
 
 @pytest.mark.parametrize("path,method,request_headers", PREFLIGHTS)
 def test_preflights_for_the_api_behave_as_browsers_expect(client, path, method, request_headers):
-    response = client.options(path, headers={
-        "Origin": FRONTEND, "Access-Control-Request-Method": method,
-        "Access-Control-Request-Headers": request_headers})
+    response = client.options(
+        path,
+        headers={
+            "Origin": FRONTEND,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": request_headers,
+        },
+    )
     # A preflight never carries credentials, so it must not need any.
     assert 200 <= response.status_code < 300
     assert response.headers["Access-Control-Allow-Origin"] == FRONTEND
@@ -217,17 +246,27 @@ def test_preflights_for_the_api_behave_as_browsers_expect(client, path, method, 
 
 
 def test_preflights_grant_no_other_headers(client):
-    response = client.options("/aaa", headers={
-        "Origin": FRONTEND, "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "x-evil, authorization"})
+    response = client.options(
+        "/aaa",
+        headers={
+            "Origin": FRONTEND,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "x-evil, authorization",
+        },
+    )
     assert "x-evil" not in response.headers.get("Access-Control-Allow-Headers", "").lower()
 
 
 @pytest.mark.parametrize("path", ["/nope", "/auth/nope", "/aaa/extra"])
 def test_a_preflight_to_an_unknown_path_passes_so_the_page_can_read_the_404(client, path):
-    preflight = client.options(path, headers={
-        "Origin": FRONTEND, "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "authorization"})
+    preflight = client.options(
+        path,
+        headers={
+            "Origin": FRONTEND,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
     assert 200 <= preflight.status_code < 300
     assert preflight.headers["Access-Control-Allow-Origin"] == FRONTEND
     assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
@@ -239,9 +278,14 @@ def test_a_preflight_to_an_unknown_path_passes_so_the_page_can_read_the_404(clie
 def test_a_preflight_for_a_method_the_route_lacks_lists_the_routes_methods(client):
     """The DELETE may go out, so the page reads the 405 JSON instead of a network error;
     granting it in CORS grants nothing: the route still refuses DELETE."""
-    preflight = client.options("/aaa", headers={
-        "Origin": FRONTEND, "Access-Control-Request-Method": "DELETE",
-        "Access-Control-Request-Headers": "authorization"})
+    preflight = client.options(
+        "/aaa",
+        headers={
+            "Origin": FRONTEND,
+            "Access-Control-Request-Method": "DELETE",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
     assert 200 <= preflight.status_code < 300
     assert "DELETE" in preflight.headers["Access-Control-Allow-Methods"]
     assert {m.strip() for m in preflight.headers["Allow"].split(",")} == {"GET", "HEAD", "OPTIONS"}
@@ -253,9 +297,14 @@ def test_a_preflight_for_a_method_the_route_lacks_lists_the_routes_methods(clien
 
 @pytest.mark.parametrize("path", ["/nope", "/aaa", "/auth/refresh"])
 def test_a_foreign_origins_preflight_gets_no_cors_headers_on_any_path(client, path):
-    preflight = client.options(path, headers={
-        "Origin": "https://evil.example", "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "authorization"})
+    preflight = client.options(
+        path,
+        headers={
+            "Origin": "https://evil.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
     assert not [h for h in preflight.headers if h[0].lower().startswith("access-control-")]
 
 
@@ -272,11 +321,22 @@ def test_a_preflight_is_answered_even_while_login_is_rate_limited(app_factory, c
     client = app.test_client()
     headers = {"Origin": FRONTEND}
     for _ in range(2):
-        assert client.post("/auth/login", json={"username": "x", "password": "y"}, headers=headers).status_code == 401
+        assert (
+            client.post(
+                "/auth/login", json={"username": "x", "password": "y"}, headers=headers
+            ).status_code
+            == 401
+        )
     limited = client.post("/auth/login", json={"username": "x", "password": "y"}, headers=headers)
     assert limited.status_code == 429
     assert limited.headers["Access-Control-Allow-Origin"] == FRONTEND
-    preflight = client.options("/auth/login", headers={
-        **headers, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+    preflight = client.options(
+        "/auth/login",
+        headers={
+            **headers,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Origin"] == FRONTEND

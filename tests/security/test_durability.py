@@ -10,7 +10,6 @@ import signal
 import uuid
 
 import pytest
-
 from live import backend_env, flask_cli, free_port
 
 from .helpers import HttpSession
@@ -71,6 +70,7 @@ def replay(base_url: str, refresh_cookie: str) -> tuple[int, str]:
 
     thief = HttpSession(base_url)
     thief.cookies["refresh_token_cookie"] = (refresh_cookie, "/auth")
-    status, _, body = thief.request("POST", "/auth/refresh", headers={
-        "X-CSRF-TOKEN": unverified_claims(refresh_cookie)["csrf"]})
+    status, _, body = thief.request(
+        "POST", "/auth/refresh", headers={"X-CSRF-TOKEN": unverified_claims(refresh_cookie)["csrf"]}
+    )
     return status, body["error"]

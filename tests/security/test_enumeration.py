@@ -39,10 +39,16 @@ def comparable(response) -> tuple:
 def test_unknown_user_and_wrong_password_get_byte_identical_answers(app):
     client = app.test_client()
     # Each from a fresh address, so the rate-limit headers count the same.
-    unknown = client.post("/auth/login", json={"username": "nobody", "password": "password"},
-                          environ_base={"REMOTE_ADDR": "192.0.2.1"})
-    wrong = client.post("/auth/login", json={"username": "demo", "password": "wrong"},
-                        environ_base={"REMOTE_ADDR": "192.0.2.2"})
+    unknown = client.post(
+        "/auth/login",
+        json={"username": "nobody", "password": "password"},
+        environ_base={"REMOTE_ADDR": "192.0.2.1"},
+    )
+    wrong = client.post(
+        "/auth/login",
+        json={"username": "demo", "password": "wrong"},
+        environ_base={"REMOTE_ADDR": "192.0.2.2"},
+    )
     assert_error(unknown, 401, "invalid_credentials")
     assert comparable(unknown) == comparable(wrong)
 
@@ -50,18 +56,26 @@ def test_unknown_user_and_wrong_password_get_byte_identical_answers(app):
 @pytest.mark.parametrize("username", ["DEMO", "demo ", " demo", "Demo", "dem", "demo\u200b"])
 def test_near_miss_usernames_answer_like_any_unknown_user(app, username):
     client = app.test_client()
-    near = client.post("/auth/login", json={"username": username, "password": "password"},
-                       environ_base={"REMOTE_ADDR": "192.0.2.1"})
-    unknown = client.post("/auth/login", json={"username": "nobody-at-all", "password": "password"},
-                          environ_base={"REMOTE_ADDR": "192.0.2.2"})
+    near = client.post(
+        "/auth/login",
+        json={"username": username, "password": "password"},
+        environ_base={"REMOTE_ADDR": "192.0.2.1"},
+    )
+    unknown = client.post(
+        "/auth/login",
+        json={"username": "nobody-at-all", "password": "password"},
+        environ_base={"REMOTE_ADDR": "192.0.2.2"},
+    )
     assert comparable(near) == comparable(unknown)
 
 
 @pytest.mark.parametrize("rest", [{}, {"password": ""}, {"password": 42}, {"password": "\x00"}])
 def test_bad_requests_do_not_depend_on_whether_the_user_exists(app, rest):
     client = app.test_client()
-    answers = [comparable(client.post("/auth/login", json={"username": name, **rest}))
-               for name in ("demo", "nobody")]
+    answers = [
+        comparable(client.post("/auth/login", json={"username": name, **rest}))
+        for name in ("demo", "nobody")
+    ]
     assert answers[0][0] == 400
     assert answers[0] == answers[1]
 
@@ -74,11 +88,18 @@ def test_the_rate_limit_treats_unknown_and_known_usernames_alike(app_factory, ch
     for username in ("demo", "nobody"):
         # Different addresses: only the per-username limit is in play.
         for i in range(3):
-            client.post("/auth/login", json={"username": username, "password": "x"},
-                        environ_base={"REMOTE_ADDR": f"198.51.100.{i}" if username == "demo" else f"203.0.113.{i}"})
-        answers[username] = client.post("/auth/login", json={"username": username, "password": "x"},
-                                        environ_base={"REMOTE_ADDR": "192.0.2.99" if username == "demo"
-                                                      else "192.0.2.98"})
+            client.post(
+                "/auth/login",
+                json={"username": username, "password": "x"},
+                environ_base={
+                    "REMOTE_ADDR": f"198.51.100.{i}" if username == "demo" else f"203.0.113.{i}"
+                },
+            )
+        answers[username] = client.post(
+            "/auth/login",
+            json={"username": username, "password": "x"},
+            environ_base={"REMOTE_ADDR": "192.0.2.99" if username == "demo" else "192.0.2.98"},
+        )
     assert answers["demo"].status_code == answers["nobody"].status_code == 429
     assert answers["demo"].get_data() == answers["nobody"].get_data()
 
@@ -103,28 +124,34 @@ def median_login_times(client, attempts: int) -> dict[str, dict[str, float]]:
     a busy CI machine cannot distort it. Attempts are interleaved, so any
     drift hits both kinds alike."""
     samples = {kind: {"cpu": [], "wall": []} for kind in ("unknown", "wrong")}
-    bodies = {"unknown": {"username": "nobody", "password": "password"},
-              "wrong": {"username": "demo", "password": "wrong"}}
+    bodies = {
+        "unknown": {"username": "nobody", "password": "password"},
+        "wrong": {"username": "demo", "password": "wrong"},
+    }
     for kind in bodies:  # warm-up: first requests, and the dummy hash's one-time creation
         client.post("/auth/login", json=bodies[kind])
     for i in range(attempts):
-        for kind in (("unknown", "wrong") if i % 2 else ("wrong", "unknown")):
+        for kind in ("unknown", "wrong") if i % 2 else ("wrong", "unknown"):
             cpu, wall = time.thread_time(), time.perf_counter()
             response = client.post("/auth/login", json=bodies[kind])
             samples[kind]["cpu"].append(time.thread_time() - cpu)
             samples[kind]["wall"].append(time.perf_counter() - wall)
             assert response.status_code == 401
-    return {kind: {clock: statistics.median(values) for clock, values in clocks.items()}
-            for kind, clocks in samples.items()}
+    return {
+        kind: {clock: statistics.median(values) for clock, values in clocks.items()}
+        for kind, clocks in samples.items()
+    }
 
 
 def test_unknown_user_and_wrong_password_take_about_the_same_time(real_hash_app):
     medians = median_login_times(real_hash_app.test_client(), ATTEMPTS)
     ratio = medians["unknown"]["cpu"] / medians["wrong"]["cpu"]
     wall_ratio = medians["unknown"]["wall"] / medians["wrong"]["wall"]
-    print(f"\nlogin timing, medians of {ATTEMPTS} attempts each: unknown user "
-          f"{medians['unknown']['cpu'] * 1000:.1f} ms CPU, wrong password {medians['wrong']['cpu'] * 1000:.1f} ms "
-          f"CPU, ratio {ratio:.2f} (wall-clock ratio {wall_ratio:.2f})")
+    print(
+        f"\nlogin timing, medians of {ATTEMPTS} attempts each: unknown user "
+        f"{medians['unknown']['cpu'] * 1000:.1f} ms CPU, wrong password {medians['wrong']['cpu'] * 1000:.1f} ms "
+        f"CPU, ratio {ratio:.2f} (wall-clock ratio {wall_ratio:.2f})"
+    )
     assert 0.67 <= ratio <= 1.5, ratio
 
 

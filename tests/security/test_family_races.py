@@ -53,7 +53,9 @@ class Client:
 
 def login(url: str) -> dict[str, str]:
     status, cookies, raw = Client(url).post(
-        "/auth/login", {"Content-Type": "application/json"}, b'{"username": "demo", "password": "password"}'
+        "/auth/login",
+        {"Content-Type": "application/json"},
+        b'{"username": "demo", "password": "password"}',
     )
     assert status == 200, raw
     return cookies
@@ -62,7 +64,7 @@ def login(url: str) -> dict[str, str]:
 def cookie_headers(cookies: dict[str, str]) -> dict[str, str]:
     return {
         "Cookie": f"refresh_token_cookie={cookies['refresh_token_cookie']}; "
-                  f"csrf_refresh_token={cookies['csrf_refresh_token']}",
+        f"csrf_refresh_token={cookies['csrf_refresh_token']}",
         "X-CSRF-TOKEN": cookies["csrf_refresh_token"],
     }
 
@@ -96,9 +98,9 @@ def server(tmp_path_factory):
     import os
 
     import sqlalchemy as sa
+    from live import start_backend
 
     from backend.extensions import db
-    from live import start_backend
 
     tmp_path = tmp_path_factory.mktemp("races")
     server = start_backend(tmp_path, workers=4)

@@ -19,10 +19,10 @@ from datetime import timedelta
 
 import jwt as pyjwt
 import pytest
+from helpers import TEST_SECRET, AuthActions, make_token, unverified_claims
 
 from backend.extensions import db
 from backend.models import RefreshToken, User
-from helpers import TEST_SECRET, AuthActions, make_token, unverified_claims
 
 from .helpers import add_user, assert_error
 
@@ -32,6 +32,7 @@ OTHER_KEY = "another-key-that-is-also-32-bytes-long!!"
 # --- an attacker's RSA key, in plain Python ---------------------------------
 # Enough RSA (PKCS#1 v1.5 with SHA-256, i.e. RS256) to forge tokens the way an
 # attacker would, without adding a cryptography dependency to the project.
+
 
 def _probable_prime(bits: int, rng: random.Random) -> int:
     while True:
@@ -72,8 +73,12 @@ def rs256(claims: dict, **header) -> str:
 
 def _der(tag: int, content: bytes) -> bytes:
     n = len(content)
-    length = bytes([n]) if n < 128 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes(
-        (n.bit_length() + 7) // 8, "big")
+    length = (
+        bytes([n])
+        if n < 128
+        else bytes([0x80 | ((n.bit_length() + 7) // 8)])
+        + n.to_bytes((n.bit_length() + 7) // 8, "big")
+    )
     return bytes([tag]) + length + content
 
 
@@ -83,10 +88,13 @@ def _der_int(value: int) -> bytes:
 
 def _public_key_pem() -> bytes:
     rsa_encryption = bytes.fromhex("06092a864886f70d0101010500")  # OID 1.2.840.113549.1.1.1, NULL
-    spki = _der(0x30, _der(0x30, rsa_encryption)
-                + _der(0x03, b"\x00" + _der(0x30, _der_int(RSA_N) + _der_int(RSA_E))))
+    spki = _der(
+        0x30,
+        _der(0x30, rsa_encryption)
+        + _der(0x03, b"\x00" + _der(0x30, _der_int(RSA_N) + _der_int(RSA_E))),
+    )
     body = base64.encodebytes(spki).decode().replace("\n", "")
-    lines = "\n".join(body[i:i + 64] for i in range(0, len(body), 64))
+    lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
     return f"-----BEGIN PUBLIC KEY-----\n{lines}\n-----END PUBLIC KEY-----\n".encode()
 
 
@@ -111,8 +119,16 @@ def b64(data) -> str:
 
 def access_claims(**changes) -> dict:
     now = int(time.time())
-    claims = {"sub": "1", "username": "demo", "type": "access", "jti": "jti-1", "fresh": False,
-              "iat": now, "nbf": now, "exp": now + 300}
+    claims = {
+        "sub": "1",
+        "username": "demo",
+        "type": "access",
+        "jti": "jti-1",
+        "fresh": False,
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+    }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -142,26 +158,65 @@ FORGED_ACCESS_TOKENS = [
     ("alg None", lambda g: unsigned("None"), "invalid_token"),
     ("alg NONE", lambda g: unsigned("NONE"), "invalid_token"),
     ("alg nOnE", lambda g: unsigned("nOnE"), "invalid_token"),
-    ("alg none, genuine signature kept", lambda g: unsigned("none", signature=g.split(".")[2]), "invalid_token"),
-    ("alg none, genuine header+payload", lambda g: f"{b64({'alg': 'none'})}.{g.split('.')[1]}.", "invalid_token"),
+    (
+        "alg none, genuine signature kept",
+        lambda g: unsigned("none", signature=g.split(".")[2]),
+        "invalid_token",
+    ),
+    (
+        "alg none, genuine header+payload",
+        lambda g: f"{b64({'alg': 'none'})}.{g.split('.')[1]}.",
+        "invalid_token",
+    ),
     # wrong keys and algorithms outside the allow-list (HS256 only)
-    ("HS256, empty key", lambda g: raw_hmac({"alg": "HS256"}, access_claims(), b""), "invalid_token"),
-    ("HS256, near-miss key", lambda g: hs(access_claims(), TEST_SECRET[:-1] + "X"), "invalid_token"),
+    (
+        "HS256, empty key",
+        lambda g: raw_hmac({"alg": "HS256"}, access_claims(), b""),
+        "invalid_token",
+    ),
+    (
+        "HS256, near-miss key",
+        lambda g: hs(access_claims(), TEST_SECRET[:-1] + "X"),
+        "invalid_token",
+    ),
     ("HS256, key with newline", lambda g: hs(access_claims(), TEST_SECRET + "\n"), "invalid_token"),
-    ("HS384 with the right key", lambda g: raw_hmac({"alg": "HS384"}, access_claims(), TEST_SECRET.encode(),
-                                                    hashlib.sha384), "invalid_token"),
-    ("HS512 with the right key", lambda g: raw_hmac({"alg": "HS512"}, access_claims(), TEST_SECRET.encode(),
-                                                    hashlib.sha512), "invalid_token"),
+    (
+        "HS384 with the right key",
+        lambda g: raw_hmac({"alg": "HS384"}, access_claims(), TEST_SECRET.encode(), hashlib.sha384),
+        "invalid_token",
+    ),
+    (
+        "HS512 with the right key",
+        lambda g: raw_hmac({"alg": "HS512"}, access_claims(), TEST_SECRET.encode(), hashlib.sha512),
+        "invalid_token",
+    ),
     # RS/HS confusion and key injection
-    ("RS256 with the attacker's key", lambda g: rs256(access_claims()),
-     "invalid_token"),
-    ("HS256 keyed with an RSA public key", lambda g: raw_hmac({"alg": "HS256"}, access_claims(), ATTACKER_PUBLIC_PEM),
-     "invalid_token"),
-    ("RS256 with an embedded jwk", lambda g: rs256(access_claims(), jwk=attacker_jwk()), "invalid_token"),
-    ("RS256 with a jku URL", lambda g: rs256(access_claims(), jku="https://attacker.example/jwks"), "invalid_token"),
-    ("HS256 with a kid path", lambda g: hs(access_claims(), OTHER_KEY, kid="../../../../dev/null"), "invalid_token"),
-    ("HS256 with an oct jwk", lambda g: hs(access_claims(), OTHER_KEY, jwk={"kty": "oct", "k": b64(OTHER_KEY.encode())}),
-     "invalid_token"),
+    ("RS256 with the attacker's key", lambda g: rs256(access_claims()), "invalid_token"),
+    (
+        "HS256 keyed with an RSA public key",
+        lambda g: raw_hmac({"alg": "HS256"}, access_claims(), ATTACKER_PUBLIC_PEM),
+        "invalid_token",
+    ),
+    (
+        "RS256 with an embedded jwk",
+        lambda g: rs256(access_claims(), jwk=attacker_jwk()),
+        "invalid_token",
+    ),
+    (
+        "RS256 with a jku URL",
+        lambda g: rs256(access_claims(), jku="https://attacker.example/jwks"),
+        "invalid_token",
+    ),
+    (
+        "HS256 with a kid path",
+        lambda g: hs(access_claims(), OTHER_KEY, kid="../../../../dev/null"),
+        "invalid_token",
+    ),
+    (
+        "HS256 with an oct jwk",
+        lambda g: hs(access_claims(), OTHER_KEY, jwk={"kty": "oct", "k": b64(OTHER_KEY.encode())}),
+        "invalid_token",
+    ),
     # structure: truncated, garbled, re-assembled
     ("no signature", lambda g: g.rsplit(".", 1)[0] + ".", "invalid_token"),
     ("two segments", lambda g: g.rsplit(".", 1)[0], "invalid_token"),
@@ -169,19 +224,48 @@ FORGED_ACCESS_TOKENS = [
     ("last character cut", lambda g: g[:-1], "invalid_token"),
     ("half a token", lambda g: g[: len(g) // 2], "invalid_token"),
     ("segments swapped", lambda g: ".".join(reversed(g.split("."))), "invalid_token"),
-    ("payload not base64", lambda g: g.split(".")[0] + ".!!!***." + g.split(".")[2], "invalid_token"),
-    ("payload not JSON", lambda g: raw_hmac({"alg": "HS256"}, {}, b"x").split(".")[0] + "." + b64(b"not json")
-     + "." + g.split(".")[2], "invalid_token"),
-    ("payload a JSON list", lambda g: g.split(".")[0] + "." + b64(b"[1, 2]") + "." + g.split(".")[2], "invalid_token"),
+    (
+        "payload not base64",
+        lambda g: g.split(".")[0] + ".!!!***." + g.split(".")[2],
+        "invalid_token",
+    ),
+    (
+        "payload not JSON",
+        lambda g: (
+            raw_hmac({"alg": "HS256"}, {}, b"x").split(".")[0]
+            + "."
+            + b64(b"not json")
+            + "."
+            + g.split(".")[2]
+        ),
+        "invalid_token",
+    ),
+    (
+        "payload a JSON list",
+        lambda g: g.split(".")[0] + "." + b64(b"[1, 2]") + "." + g.split(".")[2],
+        "invalid_token",
+    ),
     ("header not JSON", lambda g: b64(b"{{{") + "." + g.split(".", 1)[1], "invalid_token"),
     ("whitespace inside", lambda g: g[:20] + " " + g[20:], "invalid_token"),
     ("non-ASCII inside", lambda g: g[:20] + "é" + g[20:], "invalid_token"),
     ("huge: 256 KB", lambda g: g + "A" * 256 * 1024, "invalid_token"),
-    ("huge claims, wrong key", lambda g: hs(access_claims(username="x" * 200_000), OTHER_KEY), "invalid_token"),
+    (
+        "huge claims, wrong key",
+        lambda g: hs(access_claims(username="x" * 200_000), OTHER_KEY),
+        "invalid_token",
+    ),
     # time claims
     ("expired 1 s ago", lambda g: hs(access_claims(exp=int(time.time()) - 1)), "token_expired"),
-    ("not yet valid (nbf)", lambda g: hs(access_claims(nbf=int(time.time()) + 120)), "invalid_token"),
-    ("issued in the future (iat)", lambda g: hs(access_claims(iat=int(time.time()) + 120)), "invalid_token"),
+    (
+        "not yet valid (nbf)",
+        lambda g: hs(access_claims(nbf=int(time.time()) + 120)),
+        "invalid_token",
+    ),
+    (
+        "issued in the future (iat)",
+        lambda g: hs(access_claims(iat=int(time.time()) + 120)),
+        "invalid_token",
+    ),
     ("exp as a string", lambda g: hs(access_claims(exp="9999999999")), "invalid_token"),
     # missing or wrong claims, properly signed
     ("missing sub", lambda g: hs(access_claims(sub=None)), "invalid_token"),
@@ -198,7 +282,9 @@ FORGED_ACCESS_TOKENS = [
 ]
 
 
-@pytest.mark.parametrize("name,build,code", FORGED_ACCESS_TOKENS, ids=[c[0] for c in FORGED_ACCESS_TOKENS])
+@pytest.mark.parametrize(
+    "name,build,code", FORGED_ACCESS_TOKENS, ids=[c[0] for c in FORGED_ACCESS_TOKENS]
+)
 def test_forged_access_tokens_are_refused(auth, name, build, code):
     genuine = auth.login().get_json()["access_token"]
     forged = build(genuine)
@@ -230,17 +316,29 @@ def test_the_authorization_header_is_not_read_by_refresh(client, auth):
     auth.login()
     refresh_token, csrf = auth.refresh_cookie(), auth.csrf()
     bare = client.application.test_client()
-    response = bare.post("/auth/refresh", headers={"Authorization": f"Bearer {refresh_token}",
-                                                   "X-CSRF-TOKEN": csrf})
+    response = bare.post(
+        "/auth/refresh", headers={"Authorization": f"Bearer {refresh_token}", "X-CSRF-TOKEN": csrf}
+    )
     assert_error(response, 401, "missing_token")
 
 
 # --- the refresh cookie -----------------------------------------------------
 
+
 def refresh_claims(**changes) -> dict:
     now = int(time.time())
-    claims = {"sub": "1", "type": "refresh", "jti": "r-1", "family": "f-1", "auth_time": now,
-              "csrf": "csrf-1", "iat": now, "nbf": now, "exp": now + 300, "fresh": False}
+    claims = {
+        "sub": "1",
+        "type": "refresh",
+        "jti": "r-1",
+        "family": "f-1",
+        "auth_time": now,
+        "csrf": "csrf-1",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "fresh": False,
+    }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -248,15 +346,24 @@ def refresh_claims(**changes) -> dict:
 FORGED_REFRESH_COOKIES = [
     ("alg none", lambda: unsigned("none", refresh_claims()), "invalid_token"),
     ("HS256 with another key", lambda: hs(refresh_claims(), OTHER_KEY), "invalid_token"),
-    ("HS512 with the right key", lambda: raw_hmac({"alg": "HS512"}, refresh_claims(), TEST_SECRET.encode(),
-                                                  hashlib.sha512), "invalid_token"),
-    ("RS256 with the attacker's key", lambda: rs256(refresh_claims()),
-     "invalid_token"),
-    ("HS256 keyed with an RSA public key", lambda: raw_hmac({"alg": "HS256"}, refresh_claims(), ATTACKER_PUBLIC_PEM),
-     "invalid_token"),
+    (
+        "HS512 with the right key",
+        lambda: raw_hmac({"alg": "HS512"}, refresh_claims(), TEST_SECRET.encode(), hashlib.sha512),
+        "invalid_token",
+    ),
+    ("RS256 with the attacker's key", lambda: rs256(refresh_claims()), "invalid_token"),
+    (
+        "HS256 keyed with an RSA public key",
+        lambda: raw_hmac({"alg": "HS256"}, refresh_claims(), ATTACKER_PUBLIC_PEM),
+        "invalid_token",
+    ),
     ("garbage", lambda: "garbage.token.value", "invalid_token"),
     ("huge", lambda: "A" * 64 * 1024, "invalid_token"),
-    ("not yet valid (nbf)", lambda: hs(refresh_claims(nbf=int(time.time()) + 120)), "invalid_token"),
+    (
+        "not yet valid (nbf)",
+        lambda: hs(refresh_claims(nbf=int(time.time()) + 120)),
+        "invalid_token",
+    ),
     ("missing family", lambda: hs(refresh_claims(family=None)), "invalid_token"),
     ("missing auth_time", lambda: hs(refresh_claims(auth_time=None)), "invalid_token"),
     ("missing jti", lambda: hs(refresh_claims(jti=None)), "invalid_token"),
@@ -266,8 +373,12 @@ FORGED_REFRESH_COOKIES = [
 ]
 
 
-@pytest.mark.parametrize("name,build,code", FORGED_REFRESH_COOKIES, ids=[c[0] for c in FORGED_REFRESH_COOKIES])
-@pytest.mark.filterwarnings("ignore:The 'refresh_token_cookie' cookie is too large")  # the "huge" case
+@pytest.mark.parametrize(
+    "name,build,code", FORGED_REFRESH_COOKIES, ids=[c[0] for c in FORGED_REFRESH_COOKIES]
+)
+@pytest.mark.filterwarnings(
+    "ignore:The 'refresh_token_cookie' cookie is too large"
+)  # the "huge" case
 def test_forged_refresh_cookies_are_refused(app, auth, name, build, code):
     token = build()
     auth.use_refresh_cookie(token)
@@ -303,8 +414,14 @@ def test_a_deleted_users_refresh_token_is_refused_even_when_the_id_is_reused(app
         db.session.delete(db.session.get(User, int(leaver_id)))
         db.session.commit()
         # Their refresh-token rows went with them (ON DELETE CASCADE).
-        assert db.session.scalar(db.select(db.func.count()).select_from(RefreshToken)
-                                 .where(RefreshToken.user_id == int(leaver_id))) == 0
+        assert (
+            db.session.scalar(
+                db.select(db.func.count())
+                .select_from(RefreshToken)
+                .where(RefreshToken.user_id == int(leaver_id))
+            )
+            == 0
+        )
     assert_error(leaver.refresh(csrf), 401, "invalid_token")
 
     # SQLite hands the freed id to the next user (PostgreSQL's sequence does
@@ -334,7 +451,9 @@ def test_a_deleted_users_access_token_lasts_only_until_it_expires(app_factory):
     assert_error(leaver.refresh(), 401, "invalid_token")
 
 
-def test_a_refresh_token_from_another_deployment_with_the_same_key_is_refused(app, app_factory, tmp_path):
+def test_a_refresh_token_from_another_deployment_with_the_same_key_is_refused(
+    app, app_factory, tmp_path
+):
     """Staging and production sharing a key (a common mistake): a real
     refresh token from the other database is unknown here."""
     other = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'other.sqlite'}")
@@ -355,9 +474,13 @@ def test_a_refresh_token_whose_claims_contradict_our_record_is_refused(app, auth
     add_user(app, "victim", "pw")
     auth.login()
     mine = unverified_claims(auth.refresh_cookie())
-    overrides = {"family": "someone-elses-family"} if change == "family" else {"family": mine["family"]}
+    overrides = (
+        {"family": "someone-elses-family"} if change == "family" else {"family": mine["family"]}
+    )
     user_id = 2 if change == "sub" else 1
-    forged = make_token(app, "refresh", user_id=user_id, jti=mine["jti"], auth_time=mine["auth_time"], **overrides)
+    forged = make_token(
+        app, "refresh", user_id=user_id, jti=mine["jti"], auth_time=mine["auth_time"], **overrides
+    )
     assert unverified_claims(forged)["jti"] == mine["jti"]
     auth.use_refresh_cookie(forged)
     assert_error(auth.refresh(), 401, "invalid_token")

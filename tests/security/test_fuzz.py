@@ -28,10 +28,9 @@ import string
 from collections import Counter
 
 import jwt as pyjwt
+from helpers import TEST_SECRET, make_token
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from helpers import TEST_SECRET, make_token
 
 from .helpers import assert_safe_response, record_cases
 
@@ -44,8 +43,11 @@ def fuzz_settings(examples: int):
         derandomize=True,  # same cases on every run and machine
         database=None,
         deadline=None,  # the first request of an app is slower; timing is not the property
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                               HealthCheck.large_base_example],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
     )
 
 
@@ -56,6 +58,7 @@ def minimum(examples: int) -> int:
 
 
 # --- building blocks -------------------------------------------------------
+
 
 def latin1(data: bytes) -> str:
     """What a WSGI server hands the app for raw header/path bytes (PEP 3333)."""
@@ -83,12 +86,17 @@ def b64url(data: bytes) -> str:
 
 
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(),  # floats include NaN and inf
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),  # floats include NaN and inf
     st.text(max_size=40),
 )
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -97,23 +105,50 @@ json_values = st.recursive(
 
 credential = st.one_of(
     st.text(max_size=60),
-    st.sampled_from(["demo", "password", "", " ", "DEMO", "demo ", " demo", "demo\x00", "\ud800x",
-                     "ｄｅｍｏ", "de\u0301mo", "' OR '1'='1", "%", "_", "demo'--", "\\", "\U0001F511"]),
+    st.sampled_from(
+        [
+            "demo",
+            "password",
+            "",
+            " ",
+            "DEMO",
+            "demo ",
+            " demo",
+            "demo\x00",
+            "\ud800x",
+            "ｄｅｍｏ",
+            "de\u0301mo",
+            "' OR '1'='1",
+            "%",
+            "_",
+            "demo'--",
+            "\\",
+            "\U0001f511",
+        ]
+    ),
     json_values,
     st.text(min_size=1, max_size=8).map(lambda s: s * 700),  # long, around the body limit
 )
 login_objects = st.fixed_dictionaries(
     {},
-    optional={"username": credential, "password": credential, "remember": json_values,
-              "__proto__": json_values, "": json_values},
+    optional={
+        "username": credential,
+        "password": credential,
+        "remember": json_values,
+        "__proto__": json_values,
+        "": json_values,
+    },
 )
 
 
 @st.composite
 def login_bodies(draw):
     """(body bytes, content type) covering well-formed, odd and hostile bodies."""
-    kind = draw(st.sampled_from(["object", "object", "object", "value", "bytes", "nested",
-                                 "duplicate", "huge", "valid"]))
+    kind = draw(
+        st.sampled_from(
+            ["object", "object", "object", "value", "bytes", "nested", "duplicate", "huge", "valid"]
+        )
+    )
     if kind == "object":
         text = json.dumps(draw(login_objects), ensure_ascii=draw(st.booleans()))
         body = text.encode("utf-8", "surrogatepass")  # lone surrogates -> invalid UTF-8
@@ -134,11 +169,21 @@ def login_bodies(draw):
         body = b'{"username": "demo", "password": "' + b"x" * size + b'"}'
     else:
         body = json.dumps({"username": "demo", "password": "password"}).encode()
-    content_type = draw(st.sampled_from([
-        "application/json", "application/json", "application/json; charset=utf-8",
-        "application/json; charset=utf-16", "application/vnd.api+json", "text/plain",
-        "application/x-www-form-urlencoded", "multipart/form-data; boundary=xyz", None,
-    ]))
+    content_type = draw(
+        st.sampled_from(
+            [
+                "application/json",
+                "application/json",
+                "application/json; charset=utf-8",
+                "application/json; charset=utf-16",
+                "application/vnd.api+json",
+                "text/plain",
+                "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=xyz",
+                None,
+            ]
+        )
+    )
     return body, content_type
 
 
@@ -150,7 +195,11 @@ def is_demo_login(body: bytes, content_type) -> bool:
         data = json.loads(body)
     except (ValueError, RecursionError):
         return False
-    return isinstance(data, dict) and data.get("username") == "demo" and data.get("password") == "password"
+    return (
+        isinstance(data, dict)
+        and data.get("username") == "demo"
+        and data.get("password") == "password"
+    )
 
 
 def test_fuzz_login_bodies(fast_app):
@@ -164,8 +213,9 @@ def test_fuzz_login_bodies(fast_app):
         nonlocal canonical_401
         body, content_type = case
         headers = {"Content-Type": content_type} if content_type else {}
-        response = client.post("/auth/login", data=body, headers=headers,
-                               environ_base={"REMOTE_ADDR": address})
+        response = client.post(
+            "/auth/login", data=body, headers=headers, environ_base={"REMOTE_ADDR": address}
+        )
         statuses[response.status_code] += 1
         assert_safe_response(response, "POST")
         assert response.status_code in {200, 400, 401, 413, 415}, response.status_code
@@ -188,18 +238,49 @@ def test_fuzz_login_bodies(fast_app):
 
 # --- 2. Authorization headers on the guarded routes -------------------------
 
-SCHEMES = ["Bearer ", "Bearer ", "Bearer ", "bearer ", "BEARER ", "Bearer  ", "Bearer\t", "Basic ",
-           "Token ", "", "Bearer", " Bearer "]
-ALGS = ["none", "None", "NONE", "nOnE", "HS256", "HS384", "HS512", "RS256", "ES256", "PS256", "",
-        " HS256", "HS256 ", None, 42]
+SCHEMES = [
+    "Bearer ",
+    "Bearer ",
+    "Bearer ",
+    "bearer ",
+    "BEARER ",
+    "Bearer  ",
+    "Bearer\t",
+    "Basic ",
+    "Token ",
+    "",
+    "Bearer",
+    " Bearer ",
+]
+ALGS = [
+    "none",
+    "None",
+    "NONE",
+    "nOnE",
+    "HS256",
+    "HS384",
+    "HS512",
+    "RS256",
+    "ES256",
+    "PS256",
+    "",
+    " HS256",
+    "HS256 ",
+    None,
+    42,
+]
 # A public key an attacker could know: used as an HMAC secret (RS/HS confusion).
-FAKE_PUBLIC_PEM = b"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n"
+FAKE_PUBLIC_PEM = (
+    b"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n"
+)
 
 
 @st.composite
 def forged_tokens(draw, genuine: str):
     """A JWT-shaped string an attacker could build, or a mutation of a genuine one."""
-    kind = draw(st.sampled_from(["raw", "segments", "crafted", "crafted", "mutated", "mutated", "genuine"]))
+    kind = draw(
+        st.sampled_from(["raw", "segments", "crafted", "crafted", "mutated", "mutated", "genuine"])
+    )
     if kind == "raw":
         return draw(raw_header_text)
     if kind == "segments":
@@ -208,16 +289,18 @@ def forged_tokens(draw, genuine: str):
         return genuine
     if kind == "mutated":
         position = draw(st.integers(min_value=0, max_value=len(genuine)))
-        action = draw(st.sampled_from(["truncate", "flip", "insert", "drop", "swap", "repeat", "pad"]))
+        action = draw(
+            st.sampled_from(["truncate", "flip", "insert", "drop", "swap", "repeat", "pad"])
+        )
         char = draw(st.sampled_from(list(B64_ALPHABET + ".=é ")))
         if action == "truncate":
             return genuine[:position]
         if action == "flip":
-            return genuine[:position] + char + genuine[position + 1:]
+            return genuine[:position] + char + genuine[position + 1 :]
         if action == "insert":
             return genuine[:position] + char + genuine[position:]
         if action == "drop":
-            return genuine[:position] + genuine[position + 1:]
+            return genuine[:position] + genuine[position + 1 :]
         header, payload, signature = genuine.split(".")
         if action == "swap":
             return ".".join(draw(st.permutations([header, payload, signature])))
@@ -226,22 +309,43 @@ def forged_tokens(draw, genuine: str):
         return genuine + "=" * draw(st.integers(1, 3))
     # crafted: our own header and claims, signed (or not) in an attacker's way
     header = {"alg": draw(st.sampled_from(ALGS)), "typ": "JWT"}
-    header.update(draw(st.fixed_dictionaries({}, optional={
-        "kid": st.sampled_from(["../../dev/null", "' OR 1=1--", "0", "x" * 300]),
-        "jku": st.just("https://attacker.example/jwks.json"),
-        "jwk": st.just({"kty": "oct", "k": b64url(b"attacker-key")}),
-        "crit": st.just(["exp"]),
-        "b64": st.booleans(),
-    })))
-    claims = draw(st.fixed_dictionaries(
-        {"sub": st.sampled_from(["1", "2", "0", "-1", "admin", "1 ", "١", "²"]) | json_scalars,
-         "type": st.sampled_from(["access", "refresh", "ACCESS", ""]) | json_scalars},
-        optional={"jti": json_scalars, "username": json_scalars, "exp": json_scalars | st.just(9_999_999_999),
-                  "nbf": json_scalars, "iat": json_scalars, "fresh": json_scalars, "csrf": json_scalars,
-                  "family": json_scalars},
-    ))
+    header.update(
+        draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "kid": st.sampled_from(["../../dev/null", "' OR 1=1--", "0", "x" * 300]),
+                    "jku": st.just("https://attacker.example/jwks.json"),
+                    "jwk": st.just({"kty": "oct", "k": b64url(b"attacker-key")}),
+                    "crit": st.just(["exp"]),
+                    "b64": st.booleans(),
+                },
+            )
+        )
+    )
+    claims = draw(
+        st.fixed_dictionaries(
+            {
+                "sub": st.sampled_from(["1", "2", "0", "-1", "admin", "1 ", "١", "²"])
+                | json_scalars,
+                "type": st.sampled_from(["access", "refresh", "ACCESS", ""]) | json_scalars,
+            },
+            optional={
+                "jti": json_scalars,
+                "username": json_scalars,
+                "exp": json_scalars | st.just(9_999_999_999),
+                "nbf": json_scalars,
+                "iat": json_scalars,
+                "fresh": json_scalars,
+                "csrf": json_scalars,
+                "family": json_scalars,
+            },
+        )
+    )
     signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
-    how = draw(st.sampled_from(["empty", "random", "other-key", "public-key-as-secret", "keep-genuine"]))
+    how = draw(
+        st.sampled_from(["empty", "random", "other-key", "public-key-as-secret", "keep-genuine"])
+    )
     if how == "empty":
         signature = ""
     elif how == "random":
@@ -269,8 +373,12 @@ def test_fuzz_authorization_headers(fast_app):
     genuine_payload = genuine.split(".")[1]
 
     @fuzz_settings(800)
-    @given(scheme=st.sampled_from(SCHEMES), token=forged_tokens(genuine),
-           path=st.sampled_from(["/aaa", "/bbb"]), huge=st.sampled_from([0] * 9 + [1]))
+    @given(
+        scheme=st.sampled_from(SCHEMES),
+        token=forged_tokens(genuine),
+        path=st.sampled_from(["/aaa", "/bbb"]),
+        huge=st.sampled_from([0] * 9 + [1]),
+    )
     def run(scheme, token, path, huge):
         if huge:  # a very large token: 64 KB of it
             token = (token or "x") * (65536 // max(len(token), 1) + 1)
@@ -286,7 +394,11 @@ def test_fuzz_authorization_headers(fast_app):
             assert decode_segment(presented[1]) == decode_segment(genuine_payload), value[:200]
             assert response.get_json()["user"] == {"id": 1, "username": "demo"}
         else:
-            assert response.get_json()["error"] in {"missing_token", "invalid_token", "token_expired"}
+            assert response.get_json()["error"] in {
+                "missing_token",
+                "invalid_token",
+                "token_expired",
+            }
 
     run()
     count = record_cases("Authorization headers", statuses)
@@ -302,13 +414,29 @@ def test_fuzz_tokens_signed_with_the_real_key(fast_app):
     Each case starts from a valid access token's claims and breaks 0-3 of them."""
     client = fast_app.test_client(use_cookies=False)
     statuses = Counter()
-    valid = {"sub": "1", "username": "demo", "type": "access", "jti": "j", "exp": 9_999_999_999,
-             "iat": 1_700_000_000, "nbf": 1_700_000_000, "fresh": False, "csrf": "c"}
-    finite_scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40),
-                               st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20),
-                               st.lists(st.integers(), max_size=2))
+    valid = {
+        "sub": "1",
+        "username": "demo",
+        "type": "access",
+        "jti": "j",
+        "exp": 9_999_999_999,
+        "iat": 1_700_000_000,
+        "nbf": 1_700_000_000,
+        "fresh": False,
+        "csrf": "c",
+    }
+    finite_scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**40), 2**40),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=20),
+        st.lists(st.integers(), max_size=2),
+    )
     odd_values = {
-        "sub": st.sampled_from(["٣", "²", "1.0", " 1", "1e3", "0x1", "+1", "-1", "0", "99999999999999999999"]),
+        "sub": st.sampled_from(
+            ["٣", "²", "1.0", " 1", "1e3", "0x1", "+1", "-1", "0", "99999999999999999999"]
+        ),
         "type": st.sampled_from(["refresh", "ACCESS", "access ", ""]),
         "exp": st.sampled_from([0, 1, -1, 2**63, 10**30]),
     }
@@ -359,10 +487,36 @@ cookie_garbage = st.one_of(
 @st.composite
 def cookie_cases(draw):
     """Which refresh cookie, which CSRF header, and how the Cookie header looks."""
-    cookie_kind = draw(st.sampled_from(["fresh", "fresh", "spent", "access", "other-session", "garbage",
-                                        "forged-claims", "none"]))
-    csrf_kind = draw(st.sampled_from(["right", "right", "other-session", "absent", "empty", "garbage",
-                                      "right-padded", "right-upper", "non-ascii", "csrf-cookie-value"]))
+    cookie_kind = draw(
+        st.sampled_from(
+            [
+                "fresh",
+                "fresh",
+                "spent",
+                "access",
+                "other-session",
+                "garbage",
+                "forged-claims",
+                "none",
+            ]
+        )
+    )
+    csrf_kind = draw(
+        st.sampled_from(
+            [
+                "right",
+                "right",
+                "other-session",
+                "absent",
+                "empty",
+                "garbage",
+                "right-padded",
+                "right-upper",
+                "non-ascii",
+                "csrf-cookie-value",
+            ]
+        )
+    )
     extra = draw(st.lists(st.tuples(cookie_garbage, cookie_garbage), max_size=3))
     csrf_cookie = draw(st.sampled_from(["matching", "absent", "garbage"]))
     separator = draw(st.sampled_from(["; ", ";", ", ", ";;; ", "; ;"]))
@@ -381,8 +535,10 @@ class Sessions:
     def get(self, name):
         if name not in self._live:
             self._client.post("/auth/login", json={"username": "demo", "password": "password"})
-            self._live[name] = (self._client.get_cookie("refresh_token_cookie", path="/auth").value,
-                                self._client.get_cookie("csrf_refresh_token").value)
+            self._live[name] = (
+                self._client.get_cookie("refresh_token_cookie", path="/auth").value,
+                self._client.get_cookie("csrf_refresh_token").value,
+            )
         return self._live[name]
 
     def forget_all(self):
@@ -394,10 +550,15 @@ def test_fuzz_refresh_cookie_and_csrf_header(fast_app):
     sessions = Sessions(app)
     statuses = Counter()
     spent_token, spent_csrf = sessions.get("spent")
-    app.test_client().post("/auth/refresh", headers={"X-CSRF-TOKEN": spent_csrf,
-                                                     "Cookie": f"refresh_token_cookie={spent_token}"})
-    access_token = app.test_client().post(
-        "/auth/login", json={"username": "demo", "password": "password"}).get_json()["access_token"]
+    app.test_client().post(
+        "/auth/refresh",
+        headers={"X-CSRF-TOKEN": spent_csrf, "Cookie": f"refresh_token_cookie={spent_token}"},
+    )
+    access_token = (
+        app.test_client()
+        .post("/auth/login", json={"username": "demo", "password": "password"})
+        .get_json()["access_token"]
+    )
     forged = make_token(app, "refresh", family="made-up", auth_time=1)
 
     @fuzz_settings(600)
@@ -407,12 +568,23 @@ def test_fuzz_refresh_cookie_and_csrf_header(fast_app):
         token, csrf = sessions.get("fresh")
         other_token, other_csrf = sessions.get("other")
         cookie_value = {
-            "fresh": token, "spent": spent_token, "other-session": other_token, "garbage": garbage,
-            "access": access_token, "forged-claims": forged, "none": None,
+            "fresh": token,
+            "spent": spent_token,
+            "other-session": other_token,
+            "garbage": garbage,
+            "access": access_token,
+            "forged-claims": forged,
+            "none": None,
         }[cookie_kind]
         csrf_header = {
-            "right": csrf, "other-session": other_csrf, "absent": None, "empty": "", "garbage": garbage,
-            "right-padded": f" {csrf} ", "right-upper": csrf.upper(), "non-ascii": csrf + "é",
+            "right": csrf,
+            "other-session": other_csrf,
+            "absent": None,
+            "empty": "",
+            "garbage": garbage,
+            "right-padded": f" {csrf} ",
+            "right-upper": csrf.upper(),
+            "non-ascii": csrf + "é",
             "csrf-cookie-value": "attacker-chosen",
         }[csrf_kind]
         parts = []
@@ -422,7 +594,9 @@ def test_fuzz_refresh_cookie_and_csrf_header(fast_app):
             # Cookie tossing: the attacker may even control this cookie. It must
             # not matter: the header is compared with the claim inside the
             # signed refresh token, never with this cookie.
-            parts.append(f"csrf_refresh_token={csrf_header if csrf_kind == 'csrf-cookie-value' else csrf}")
+            parts.append(
+                f"csrf_refresh_token={csrf_header if csrf_kind == 'csrf-cookie-value' else csrf}"
+            )
         elif csrf_cookie == "garbage":
             parts.append(f"csrf_refresh_token={header_safe(garbage)}")
         parts += [f"{header_safe(k)}={header_safe(v)}" for k, v in extra]
@@ -438,7 +612,10 @@ def test_fuzz_refresh_cookie_and_csrf_header(fast_app):
         # A live refresh cookie with exactly its own session's CSRF value is
         # the only way in. (A "," is not a cookie separator: when other
         # cookies follow it, the refresh cookie does not arrive intact.)
-        matching_pair = (cookie_kind, csrf_kind) in {("fresh", "right"), ("other-session", "other-session")}
+        matching_pair = (cookie_kind, csrf_kind) in {
+            ("fresh", "right"),
+            ("other-session", "other-session"),
+        }
         cookie_intact = ";" in separator or len(parts) == 1
         should_pass = matching_pair and cookie_intact
         if path == "/auth/refresh":
@@ -465,11 +642,53 @@ def test_fuzz_refresh_cookie_and_csrf_header(fast_app):
 
 # --- 4. arbitrary methods, paths, query strings and headers ------------------
 
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
-           "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH", "PURGE"]
-SEGMENTS = ["", "auth", "login", "refresh", "logout", "aaa", "bbb", "health", "static", "admin",
-            "..", ".", "%2e%2e", "%2F", "%00", "%ff", "%c0%af", "%25", "\u00e9", "%E2%80%AE",
-            ";jsessionid=1", "aaa?", "aaa#", "~", "*"]
+METHODS = [
+    "GET",
+    "POST",
+    "PUT",
+    "PATCH",
+    "DELETE",
+    "HEAD",
+    "OPTIONS",
+    "TRACE",
+    "CONNECT",
+    "PROPFIND",
+    "PROPPATCH",
+    "MKCOL",
+    "COPY",
+    "MOVE",
+    "LOCK",
+    "UNLOCK",
+    "SEARCH",
+    "PURGE",
+]
+SEGMENTS = [
+    "",
+    "auth",
+    "login",
+    "refresh",
+    "logout",
+    "aaa",
+    "bbb",
+    "health",
+    "static",
+    "admin",
+    "..",
+    ".",
+    "%2e%2e",
+    "%2F",
+    "%00",
+    "%ff",
+    "%c0%af",
+    "%25",
+    "\u00e9",
+    "%E2%80%AE",
+    ";jsessionid=1",
+    "aaa?",
+    "aaa#",
+    "~",
+    "*",
+]
 path_segment = st.one_of(
     st.sampled_from(SEGMENTS),
     st.text(max_size=30).map(lambda s: latin1(s.encode("utf-8", "surrogatepass"))),
@@ -477,10 +696,27 @@ path_segment = st.one_of(
     st.integers(min_value=256, max_value=12_000).map(lambda n: "a" * n),  # very long segments
 )
 raw_paths = st.lists(path_segment, min_size=0, max_size=6).map(lambda parts: "/" + "/".join(parts))
-FUZZ_HEADERS = ["Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers", "Accept",
-                "Content-Type", "Content-Length", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
-                "Host", "Range", "If-None-Match", "Accept-Encoding", "Transfer-Encoding", "Authorization",
-                "Cookie", "X-CSRF-TOKEN", "X-HTTP-Method-Override", "Expect"]
+FUZZ_HEADERS = [
+    "Origin",
+    "Access-Control-Request-Method",
+    "Access-Control-Request-Headers",
+    "Accept",
+    "Content-Type",
+    "Content-Length",
+    "X-Forwarded-For",
+    "X-Forwarded-Proto",
+    "X-Forwarded-Host",
+    "Host",
+    "Range",
+    "If-None-Match",
+    "Accept-Encoding",
+    "Transfer-Encoding",
+    "Authorization",
+    "Cookie",
+    "X-CSRF-TOKEN",
+    "X-HTTP-Method-Override",
+    "Expect",
+]
 
 
 def test_fuzz_methods_paths_and_headers(fast_app):
@@ -488,13 +724,31 @@ def test_fuzz_methods_paths_and_headers(fast_app):
     statuses = Counter()
 
     @fuzz_settings(1000)
-    @given(method=st.sampled_from(METHODS) | st.from_regex(r"\A[A-Z][A-Z-]{0,11}\Z"),
-           path=st.sampled_from(["/", "/aaa", "/bbb", "/health", "/auth/login", "/auth/refresh",
-                                 "/auth/logout", "/auth", "/auth/"]) | raw_paths,
-           query=st.one_of(st.just(""), st.binary(max_size=100).map(latin1),
-                           st.just("access_token=x&refresh_token=y"), st.just("a=" + "%" * 500)),
-           headers=st.dictionaries(st.sampled_from(FUZZ_HEADERS), raw_header_text, max_size=4),
-           body=st.binary(max_size=200))
+    @given(
+        method=st.sampled_from(METHODS) | st.from_regex(r"\A[A-Z][A-Z-]{0,11}\Z"),
+        path=st.sampled_from(
+            [
+                "/",
+                "/aaa",
+                "/bbb",
+                "/health",
+                "/auth/login",
+                "/auth/refresh",
+                "/auth/logout",
+                "/auth",
+                "/auth/",
+            ]
+        )
+        | raw_paths,
+        query=st.one_of(
+            st.just(""),
+            st.binary(max_size=100).map(latin1),
+            st.just("access_token=x&refresh_token=y"),
+            st.just("a=" + "%" * 500),
+        ),
+        headers=st.dictionaries(st.sampled_from(FUZZ_HEADERS), raw_header_text, max_size=4),
+        body=st.binary(max_size=200),
+    )
     def run(method, path, query, headers, body):
         environ = {"PATH_INFO": path, "QUERY_STRING": query, "REQUEST_METHOD": method}
         for name, value in headers.items():

@@ -12,14 +12,20 @@ import sqlite3
 import uuid
 
 import pytest
-
-from backend.extensions import db
-from backend.models import User
 from helpers import AuthActions, unverified_claims
 from live import backend_env, flask_cli
 
-from .helpers import (REQUIRED_HEADERS, HttpSession, add_user, assert_safe_response, cookie_attributes,
-                      set_cookie_headers)
+from backend.extensions import db
+from backend.models import User
+
+from .helpers import (
+    REQUIRED_HEADERS,
+    HttpSession,
+    add_user,
+    assert_safe_response,
+    cookie_attributes,
+    set_cookie_headers,
+)
 
 SECURITY_HEADERS = {
     **REQUIRED_HEADERS,
@@ -48,12 +54,18 @@ def check_refresh_cookies(response, production: bool, cleared: bool = False):
     refresh_flags, csrf_flags = cookie_attributes(refresh[0]), cookie_attributes(csrf[0])
     # Clearing only works when name, path and domain match the cookie set.
     assert refresh_flags["path"] == "/auth" and csrf_flags["path"] == "/"
-    assert "domain" not in refresh_flags and "domain" not in csrf_flags  # host-only: no subdomain sees them
-    assert "httponly" in refresh_flags and "httponly" not in csrf_flags  # the page reads only the CSRF value
+    assert (
+        "domain" not in refresh_flags and "domain" not in csrf_flags
+    )  # host-only: no subdomain sees them
+    assert (
+        "httponly" in refresh_flags and "httponly" not in csrf_flags
+    )  # the page reads only the CSRF value
     assert refresh_flags["samesite"] == csrf_flags["samesite"] == "Strict"
     assert ("secure" in refresh_flags) == ("secure" in csrf_flags) == production
     if cleared:
-        assert refresh[0].startswith("refresh_token_cookie=;") and csrf[0].startswith("csrf_refresh_token=;")
+        assert refresh[0].startswith("refresh_token_cookie=;") and csrf[0].startswith(
+            "csrf_refresh_token=;"
+        )
         assert refresh_flags.get("max-age") == "0" or "1970" in refresh_flags.get("expires", "")
     else:
         max_age = int(refresh_flags["max-age"])
@@ -107,8 +119,10 @@ def every_kind_of_answer(app):
         "404": client.get("/no-such-page"),
         "405": client.put("/aaa"),
         "413": client.post("/auth/login", data="x" * 20000, content_type="application/json"),
-        "preflight": client.options("/auth/refresh", headers={
-            "Origin": "http://127.0.0.1:8000", "Access-Control-Request-Method": "POST"}),
+        "preflight": client.options(
+            "/auth/refresh",
+            headers={"Origin": "http://127.0.0.1:8000", "Access-Control-Request-Method": "POST"},
+        ),
         "logout 204": auth.logout(),
     }
 
@@ -131,6 +145,7 @@ def test_token_responses_are_json_and_never_cacheable(app):
 
 
 # --- logs ------------------------------------------------------------------
+
 
 def secrets_of(auth_results: dict, hashes: list[str], extra: list[str]) -> dict[str, str]:
     """name -> secret string that must appear in no log. Tokens also by their
@@ -160,7 +175,10 @@ def test_a_full_session_logs_no_secret(app_factory, caplog, cheap_dummy_hash):
     log on and every logger at DEBUG."""
     caplog.set_level(logging.DEBUG)
     app = app_factory(REQUEST_LOG=True)
-    password, wrong_password = "Correct-Horse-" + uuid.uuid4().hex, "Wrong-Guess-" + uuid.uuid4().hex
+    password, wrong_password = (
+        "Correct-Horse-" + uuid.uuid4().hex,
+        "Wrong-Guess-" + uuid.uuid4().hex,
+    )
     add_user(app, "alice", password)
     client = app.test_client()
     auth = AuthActions(client)
@@ -170,7 +188,9 @@ def test_a_full_session_logs_no_secret(app_factory, caplog, cheap_dummy_hash):
     tokens["refresh 1"] = auth.refresh_cookie()
     auth.login("alice", wrong_password)
     auth.login("nobody", wrong_password)
-    client.post("/auth/login", json={"username": "alice", "password": password + "x" * 20000})  # 413
+    client.post(
+        "/auth/login", json={"username": "alice", "password": password + "x" * 20000}
+    )  # 413
     client.post("/auth/login", data=f"username=alice&password={password}")  # 400, form-encoded
     client.get(f"/aaa?access_token={tokens['access 1']}")  # a token where it does not belong
     auth.get("/aaa", tokens["access 1"])
@@ -207,12 +227,18 @@ def test_a_live_servers_log_holds_no_secret(tmp_path, live_backend, server):
     tokens = {}
     status, _, body = browser.login(username, password)
     assert status == 200
-    tokens["access 1"], tokens["refresh 1"] = body["access_token"], browser.cookie("refresh_token_cookie")
+    tokens["access 1"], tokens["refresh 1"] = (
+        body["access_token"],
+        browser.cookie("refresh_token_cookie"),
+    )
     assert browser.login(username, wrong_password)[0] == 401
     assert browser.get("/aaa", tokens["access 1"])[0] == 200
     status, _, body = browser.refresh()
     assert status == 200
-    tokens["access 2"], tokens["refresh 2"] = body["access_token"], browser.cookie("refresh_token_cookie")
+    tokens["access 2"], tokens["refresh 2"] = (
+        body["access_token"],
+        browser.cookie("refresh_token_cookie"),
+    )
     assert browser.request("POST", "/auth/refresh", headers={"X-CSRF-TOKEN": "wrong"})[0] == 401
     assert browser.logout()[0] == 204
     backend.stop()  # flushes and closes the log
@@ -223,5 +249,9 @@ def test_a_live_servers_log_holds_no_secret(tmp_path, live_backend, server):
             hashes = [row[0] for row in connection.execute("SELECT password_hash FROM users")]
         assert hashes
     log = backend.log()
-    assert '"path": "/auth/login"' in log and '"status": 401' in log  # control: requests were logged
-    assert_no_secrets(log, secrets_of(tokens, hashes, [password, wrong_password, env["JWT_SECRET_KEY"]]))
+    assert (
+        '"path": "/auth/login"' in log and '"status": 401' in log
+    )  # control: requests were logged
+    assert_no_secrets(
+        log, secrets_of(tokens, hashes, [password, wrong_password, env["JWT_SECRET_KEY"]])
+    )

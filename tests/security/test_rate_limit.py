@@ -37,7 +37,9 @@ def allowed(default_limit) -> int:
 
 
 def login(client, body, address="203.0.113.1", **headers):
-    return client.post("/auth/login", json=body, environ_base={"REMOTE_ADDR": address}, headers=headers)
+    return client.post(
+        "/auth/login", json=body, environ_base={"REMOTE_ADDR": address}, headers=headers
+    )
 
 
 def assert_rate_limited(response, limit_seconds=60):
@@ -58,7 +60,10 @@ def test_one_address_trying_many_usernames_is_limited(limited_app, allowed):
         assert login(client, {"username": f"user{i}", "password": "x"}).status_code == 401
     assert_rate_limited(login(client, {"username": "one-more", "password": "x"}))
     # Somebody else (another address, another username) is not affected.
-    assert login(client, {"username": "fresh", "password": "x"}, address="198.51.100.7").status_code == 401
+    assert (
+        login(client, {"username": "fresh", "password": "x"}, address="198.51.100.7").status_code
+        == 401
+    )
 
 
 def test_one_username_tried_from_many_addresses_is_limited(limited_app, allowed):
@@ -67,7 +72,10 @@ def test_one_username_tried_from_many_addresses_is_limited(limited_app, allowed)
         assert login(client, WRONG, address=f"198.51.100.{i + 1}").status_code == 401
     assert_rate_limited(login(client, WRONG, address="192.0.2.200"))
     # That address is not blocked for other usernames.
-    assert login(client, {"username": "other", "password": "x"}, address="192.0.2.200").status_code == 401
+    assert (
+        login(client, {"username": "other", "password": "x"}, address="192.0.2.200").status_code
+        == 401
+    )
 
 
 @pytest.mark.parametrize("block", ["address", "username"])
@@ -100,28 +108,40 @@ def test_successful_logins_never_count(limited_app, allowed):
 def test_an_attack_on_other_accounts_does_not_lock_out_the_demo_user(limited_app, allowed):
     client = limited_app.test_client()
     for i in range(allowed * 3):  # from many addresses, against other usernames
-        login(client, {"username": f"victim{i % 3}", "password": "x"}, address=f"198.51.100.{i + 1}")
+        login(
+            client, {"username": f"victim{i % 3}", "password": "x"}, address=f"198.51.100.{i + 1}"
+        )
     assert login(client, RIGHT, address="192.0.2.10").status_code == 200
 
 
 def test_malformed_requests_do_not_count(limited_app, allowed):
     client = limited_app.test_client()
     for _ in range(allowed * 3):
-        assert client.post("/auth/login", data="not json", content_type="application/json",
-                           environ_base={"REMOTE_ADDR": "203.0.113.1"}).status_code == 400
+        assert (
+            client.post(
+                "/auth/login",
+                data="not json",
+                content_type="application/json",
+                environ_base={"REMOTE_ADDR": "203.0.113.1"},
+            ).status_code
+            == 400
+        )
         assert login(client, {"username": "demo", "password": "x" * 20_000}).status_code == 413
     assert login(client, WRONG).status_code == 401  # the budget is untouched
 
 
-@pytest.mark.parametrize("body,content_type", [
-    (b"[" * 5000, "application/json"),  # nested deep enough to break a recursive parser
-    (b'{"username": ' * 3000, "application/json"),
-    (b"\xff\xfe\x00garbage", "application/json"),
-    (b'{"username": ["demo"], "password": "x"}', "application/json"),
-    (b'{"username": "demo", "password": "x"}', "text/plain"),
-    (b"username=demo&password=x", "application/x-www-form-urlencoded"),
-    (b"x" * 100_000, "application/json"),
-])
+@pytest.mark.parametrize(
+    "body,content_type",
+    [
+        (b"[" * 5000, "application/json"),  # nested deep enough to break a recursive parser
+        (b'{"username": ' * 3000, "application/json"),
+        (b"\xff\xfe\x00garbage", "application/json"),
+        (b'{"username": ["demo"], "password": "x"}', "application/json"),
+        (b'{"username": "demo", "password": "x"}', "text/plain"),
+        (b"username=demo&password=x", "application/x-www-form-urlencoded"),
+        (b"x" * 100_000, "application/json"),
+    ],
+)
 def test_the_limiters_username_key_survives_odd_bodies(limited_app, allowed, body, content_type):
     """The per-username key is computed from the body before the view runs:
     it must cope with anything, both before and after the limit is hit."""
@@ -141,9 +161,13 @@ def test_a_chunked_body_without_content_length_is_handled(limited_app):
     limit must still apply while the limiter and the view read it."""
     client = limited_app.test_client()
     big = b'{"username": "demo", "password": "' + b"x" * 50_000 + b'"}'
-    response = client.post("/auth/login", data=big, content_type="application/json",
-                           headers={"Transfer-Encoding": "chunked"},
-                           environ_overrides={"wsgi.input_terminated": True})
+    response = client.post(
+        "/auth/login",
+        data=big,
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
     assert response.status_code in {400, 413}  # never a 500, never read whole
     assert_safe_response(response, "POST")
 
@@ -153,13 +177,18 @@ def test_a_spoofed_x_forwarded_for_does_not_reset_the_address_limit(limited_app,
     own claim: rotating it must not give a fresh budget."""
     client = limited_app.test_client()
     for i in range(allowed):
-        response = login(client, {"username": f"user{i}", "password": "x"},
-                         **{"X-Forwarded-For": f"10.0.0.{i}"})
+        response = login(
+            client, {"username": f"user{i}", "password": "x"}, **{"X-Forwarded-For": f"10.0.0.{i}"}
+        )
         assert response.status_code == 401
-    assert_rate_limited(login(client, {"username": "more", "password": "x"}, **{"X-Forwarded-For": "10.9.9.9"}))
+    assert_rate_limited(
+        login(client, {"username": "more", "password": "x"}, **{"X-Forwarded-For": "10.9.9.9"})
+    )
 
 
-def test_behind_a_trusted_proxy_each_client_has_its_own_budget(app_factory, default_limit, allowed, cheap_dummy_hash):
+def test_behind_a_trusted_proxy_each_client_has_its_own_budget(
+    app_factory, default_limit, allowed, cheap_dummy_hash
+):
     """TRUSTED_PROXY_COUNT=1: the proxy's address is the same for everyone,
     the client is the last X-Forwarded-For hop (the one the proxy added);
     hops the client wrote itself, further left, are ignored."""
@@ -168,13 +197,33 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_budget(app_factory, defa
     proxy = "10.0.0.1"
     for i in range(allowed):
         spoof = f"192.0.2.{i}, 203.0.113.9"  # the client prepends junk; the proxy appends its real address
-        assert login(client, {"username": f"u{i}", "password": "x"}, address=proxy,
-                     **{"X-Forwarded-For": spoof}).status_code == 401
-    assert_rate_limited(login(client, {"username": "more", "password": "x"}, address=proxy,
-                              **{"X-Forwarded-For": "203.0.113.9"}))
+        assert (
+            login(
+                client,
+                {"username": f"u{i}", "password": "x"},
+                address=proxy,
+                **{"X-Forwarded-For": spoof},
+            ).status_code
+            == 401
+        )
+    assert_rate_limited(
+        login(
+            client,
+            {"username": "more", "password": "x"},
+            address=proxy,
+            **{"X-Forwarded-For": "203.0.113.9"},
+        )
+    )
     # Another client behind the same proxy is not blocked.
-    assert login(client, {"username": "more", "password": "x"}, address=proxy,
-                 **{"X-Forwarded-For": "203.0.113.10"}).status_code == 401
+    assert (
+        login(
+            client,
+            {"username": "more", "password": "x"},
+            address=proxy,
+            **{"X-Forwarded-For": "203.0.113.10"},
+        ).status_code
+        == 401
+    )
 
 
 def test_refresh_is_not_limited_by_failed_logins(limited_app, allowed):
@@ -187,8 +236,11 @@ def test_refresh_is_not_limited_by_failed_logins(limited_app, allowed):
     assert_rate_limited(login(client, WRONG))
     csrf = client.get_cookie("csrf_refresh_token").value
     for _ in range(3):
-        response = client.post("/auth/refresh", headers={"X-CSRF-TOKEN": csrf},
-                               environ_base={"REMOTE_ADDR": "203.0.113.1"})
+        response = client.post(
+            "/auth/refresh",
+            headers={"X-CSRF-TOKEN": csrf},
+            environ_base={"REMOTE_ADDR": "203.0.113.1"},
+        )
         assert response.status_code == 200
         csrf = client.get_cookie("csrf_refresh_token").value
 
@@ -200,7 +252,9 @@ def test_an_unusable_rate_limit_storage_fails_at_startup(app_factory):
         app_factory(RATELIMIT_STORAGE_URI="nosuchstore://localhost:1")
 
 
-def test_counters_do_not_leak_from_one_app_to_the_next(app_factory, default_limit, allowed, cheap_dummy_hash):
+def test_counters_do_not_leak_from_one_app_to_the_next(
+    app_factory, default_limit, allowed, cheap_dummy_hash
+):
     """The limiter is one module-level object; each new app gets fresh
     counters. This is what keeps the tests above independent of each other
     (and of their order)."""
@@ -212,8 +266,9 @@ def test_counters_do_not_leak_from_one_app_to_the_next(app_factory, default_limi
     assert login(second.test_client(), WRONG).status_code == 401
 
 
-def test_an_app_with_rate_limiting_off_does_not_switch_it_off_for_the_next(app_factory, default_limit, allowed,
-                                                                             cheap_dummy_hash):
+def test_an_app_with_rate_limiting_off_does_not_switch_it_off_for_the_next(
+    app_factory, default_limit, allowed, cheap_dummy_hash
+):
     """Cross-app leakage through the shared `limiter`: Flask-Limiter keeps
     RATELIMIT_ENABLED from the last app that set it, so without an explicit
     value in every app's config (backend/config.py) the second app here

@@ -16,14 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from helpers import skip_or_fail
-
-from backend.deploy.stack import Stack, missing_tools
 # Debian's Chromium, launched exactly as tests/browser/ launches it: the same
 # fixture, not a copy of it.
 from browser.conftest import browser_type_launch_args  # noqa: F401  (a fixture)
+from helpers import skip_or_fail
+
+from backend.deploy.stack import Stack, missing_tools
 
 ROOT = Path(__file__).resolve().parents[2]
+
 
 def start_stack(**options) -> Stack:
     database_url = os.environ.get("TEST_DATABASE_URL")
@@ -31,8 +32,9 @@ def start_stack(**options) -> Stack:
     if missing:
         skip_or_fail("the stack needs " + "; ".join(missing))
     stack = Stack(database_url=database_url, **options).start()
-    stack.create_user = lambda name, password: _flask(stack, "create-user", name, "--password", password,
-                                                       "--exist-ok")
+    stack.create_user = lambda name, password: _flask(
+        stack, "create-user", name, "--password", password, "--exist-ok"
+    )
     stack.create_user("demo", "password")
     return stack
 
@@ -40,8 +42,13 @@ def start_stack(**options) -> Stack:
 def _flask(stack: Stack, *args: str) -> None:
     import subprocess
 
-    subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "backend", *args],
-                   cwd=ROOT, env=stack.app_env, check=True, capture_output=True)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", "backend", *args],
+        cwd=ROOT,
+        env=stack.app_env,
+        check=True,
+        capture_output=True,
+    )
 
 
 def stop_stack(stack: Stack) -> None:
@@ -73,10 +80,14 @@ class Client:
         self.jar = CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
-    def request(self, method: str, path: str, body=None, headers=None, cookie_header: str | None = None):
+    def request(
+        self, method: str, path: str, body=None, headers=None, cookie_header: str | None = None
+    ):
         """(status, parsed JSON body or None, headers)."""
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers or {})
+        req = urllib.request.Request(
+            self.base_url + path, data=data, method=method, headers=headers or {}
+        )
         if data is not None:
             req.add_header("Content-Type", "application/json")
         opener = self.opener
@@ -104,7 +115,11 @@ class Client:
         return self.request("POST", "/api/auth/login", {"username": username, "password": password})
 
     def refresh(self):
-        return self.request("POST", "/api/auth/refresh", headers={"X-CSRF-TOKEN": self.cookie("csrf_refresh_token") or ""})
+        return self.request(
+            "POST",
+            "/api/auth/refresh",
+            headers={"X-CSRF-TOKEN": self.cookie("csrf_refresh_token") or ""},
+        )
 
 
 def served(app, method: str, path: str) -> list[dict]:

@@ -2,12 +2,11 @@
 API_PREFIX, and what login does when the limiter's shared store is down."""
 
 import pytest
+from helpers import AuthActions, add_user, database_url
 
 from backend import create_app
 from backend.config import ConfigError
 from backend.deploy.stack import free_port
-
-from helpers import AuthActions, add_user, database_url
 
 
 def test_api_prefix_moves_every_route_and_the_refresh_cookie_follows(monkeypatch, app_factory):
@@ -22,7 +21,9 @@ def test_api_prefix_moves_every_route_and_the_refresh_cookie_follows(monkeypatch
     assert client.get_cookie("refresh_token_cookie", path="/api/auth") is not None
     assert client.get_cookie("refresh_token_cookie", path="/auth") is None
     token = response.json["access_token"]
-    assert client.get("/api/aaa", headers={"Authorization": f"Bearer {token}"}).json["data"] == "aaa"
+    assert (
+        client.get("/api/aaa", headers={"Authorization": f"Bearer {token}"}).json["data"] == "aaa"
+    )
     csrf = client.get_cookie("csrf_refresh_token").value
     assert client.post("/api/auth/refresh", headers={"X-CSRF-TOKEN": csrf}).status_code == 200
 

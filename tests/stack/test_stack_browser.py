@@ -6,9 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Page
-
 from browser.demo_page import Demo
+from playwright.sync_api import Page
 
 from .conftest import served
 
@@ -32,7 +31,9 @@ def console_problems(page: Page, request):
 
     def on_console(message):
         if message.type in ("error", "warning") and not any(a in message.text for a in allowed):
-            problems.append(f"console.{message.type}: {message.text} ({message.location.get('url')})")
+            problems.append(
+                f"console.{message.type}: {message.text} ({message.location.get('url')})"
+            )
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
@@ -40,7 +41,9 @@ def console_problems(page: Page, request):
     assert problems == [], "\n".join(problems)
 
 
-def test_demo_page_on_the_same_origin_logs_in_and_restores_the_session_after_a_reload(stack, page, console_problems):
+def test_demo_page_on_the_same_origin_logs_in_and_restores_the_session_after_a_reload(
+    stack, page, console_problems
+):
     demo = Demo(page, stack.url, SimpleNamespace(url="/api"), "stack-demo").open()
     demo.log_in()
     refresh_cookie = next(c for c in page.context.cookies() if c["name"] == "refresh_token_cookie")
@@ -68,7 +71,8 @@ def calls_served(app) -> int:
 
 
 def test_killed_app_server_mid_burst_loses_nothing_and_the_session_continues_after_its_restart(
-        stack, page, console_problems):
+    stack, page, console_problems
+):
     open_client(page, stack)
     victim, survivor = stack.apps
     victim_before, survivor_before = calls_served(victim), calls_served(survivor)
@@ -77,7 +81,8 @@ def test_killed_app_server_mid_burst_loses_nothing_and_the_session_continues_aft
     # started towards the browser, so nginx cannot re-send it: the client
     # reports it as network_error (status 0), untouched, and the app retries
     # that idempotent GET once, as an app should. Everything else needs no help.
-    page.evaluate("""(n) => {
+    page.evaluate(
+        """(n) => {
         window.done = 0;
         window.retried = 0;
         const get = (path) => window.api.get(path).catch((error) => {
@@ -87,14 +92,18 @@ def test_killed_app_server_mid_burst_loses_nothing_and_the_session_continues_aft
         });
         window.burst = Promise.allSettled(Array.from({ length: n }, (_, i) =>
             get(i % 2 ? '/aaa' : '/bbb').finally(() => { window.done += 1; })));
-    }""", BURST)
+    }""",
+        BURST,
+    )
     # Kill the victim once it is visibly part of the burst.
     deadline = time.monotonic() + 30
     while calls_served(victim) - victim_before < 20:
         assert time.monotonic() < deadline, "the burst never reached " + victim.name
         time.sleep(0.02)
     victim.kill()
-    assert page.evaluate("window.done") < BURST, "the burst ended before the kill: nothing was tested"
+    assert page.evaluate("window.done") < BURST, (
+        "the burst ended before the kill: nothing was tested"
+    )
 
     results = page.evaluate("""async () => (await window.burst).map(r =>
         r.status === 'fulfilled' ? r.value.data : `${r.reason.status} ${r.reason.code}`)""")
@@ -133,10 +142,12 @@ def test_killed_app_server_mid_burst_loses_nothing_and_the_session_continues_aft
     engine = sa.create_engine(stack.database_url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(sa.text(
-                "SELECT family, spent_at IS NOT NULL, revoked_at IS NOT NULL FROM refresh_tokens "
-                "WHERE family = (SELECT family FROM refresh_tokens ORDER BY issued_at DESC, id DESC LIMIT 1)"
-            )).all()
+            rows = connection.execute(
+                sa.text(
+                    "SELECT family, spent_at IS NOT NULL, revoked_at IS NOT NULL FROM refresh_tokens "
+                    "WHERE family = (SELECT family FROM refresh_tokens ORDER BY issued_at DESC, id DESC LIMIT 1)"
+                )
+            ).all()
     finally:
         engine.dispose()
     assert len(rows) == attempt + 1

@@ -32,7 +32,9 @@ def test_api_and_page_share_one_origin_and_the_cookie_path_follows_the_prefix(st
     assert status == 200, body
     assert client.cookie_path("refresh_token_cookie") == "/api/auth"
     assert client.cookie_path("csrf_refresh_token") == "/"
-    status, body, _ = client.request("GET", "/api/aaa", headers={"Authorization": f"Bearer {body['access_token']}"})
+    status, body, _ = client.request(
+        "GET", "/api/aaa", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
     assert (status, body["data"]) == (200, "aaa")
     # Outside the prefix there is no API: /aaa is a static 404 from nginx.
     assert client.request("GET", "/aaa")[0] == 404
@@ -42,8 +44,11 @@ def test_login_on_one_app_server_is_refreshed_on_the_other(stack, client):
     logins_before = [len(served(app, "POST", "/api/auth/login")) for app in stack.apps]
     status, body, _ = client.login()
     assert status == 200, body
-    login_server = next(i for i, app in enumerate(stack.apps)
-                        if len(served(app, "POST", "/api/auth/login")) > logins_before[i])
+    login_server = next(
+        i
+        for i, app in enumerate(stack.apps)
+        if len(served(app, "POST", "/api/auth/login")) > logins_before[i]
+    )
     other = stack.apps[1 - login_server]
     # Round robin sends the next request to the other server; keep rotating
     # (each refresh spends the last token) until it has served one.
@@ -55,11 +60,15 @@ def test_login_on_one_app_server_is_refreshed_on_the_other(stack, client):
             break
     else:
         pytest.fail(f"no refresh reached {other.name}")
-    status, data, _ = client.request("GET", "/api/bbb", headers={"Authorization": f"Bearer {body['access_token']}"})
+    status, data, _ = client.request(
+        "GET", "/api/bbb", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
     assert (status, data["user"]["username"]) == (200, "demo")
 
 
-def test_50_concurrent_refreshes_of_one_token_have_exactly_one_winner_across_both_servers(stack, client):
+def test_50_concurrent_refreshes_of_one_token_have_exactly_one_winner_across_both_servers(
+    stack, client
+):
     assert client.login()[0] == 200
     cookies = "; ".join(f"{c.name}={c.value}" for c in client.jar)
     csrf = client.cookie("csrf_refresh_token")
@@ -68,7 +77,9 @@ def test_50_concurrent_refreshes_of_one_token_have_exactly_one_winner_across_bot
 
     def refresh_with_the_same_cookie(_):
         start.wait()
-        return client.request("POST", "/api/auth/refresh", headers={"X-CSRF-TOKEN": csrf}, cookie_header=cookies)
+        return client.request(
+            "POST", "/api/auth/refresh", headers={"X-CSRF-TOKEN": csrf}, cookie_header=cookies
+        )
 
     with ThreadPoolExecutor(50) as pool:
         results = list(pool.map(refresh_with_the_same_cookie, range(50)))
@@ -76,15 +87,29 @@ def test_50_concurrent_refreshes_of_one_token_have_exactly_one_winner_across_bot
     assert statuses == [200] + [401] * 49, statuses
     codes = {body["error"] for status, body, _ in results if status == 401}
     assert codes <= {"token_reused", "token_revoked"}, codes
-    spread = [len(served(app, "POST", "/api/auth/refresh")) - before[i] for i, app in enumerate(stack.apps)]
+    spread = [
+        len(served(app, "POST", "/api/auth/refresh")) - before[i]
+        for i, app in enumerate(stack.apps)
+    ]
     assert sum(spread) == 50 and min(spread) > 0, f"refreshes per app server: {spread}"
     # Reuse revoked the whole family: even the winner's new token is refused.
     winner = next(headers for status, _body, headers in results if status == 200)
-    new_cookie = next(h.split(";")[0] for h in winner.get_all("Set-Cookie") if h.startswith("refresh_token_cookie="))
-    new_csrf = next(h.split(";")[0].split("=", 1)[1] for h in winner.get_all("Set-Cookie")
-                    if h.startswith("csrf_refresh_token="))
-    status, body, _ = client.request("POST", "/api/auth/refresh", headers={"X-CSRF-TOKEN": new_csrf},
-                                     cookie_header=f"{new_cookie}; csrf_refresh_token={new_csrf}")
+    new_cookie = next(
+        h.split(";")[0]
+        for h in winner.get_all("Set-Cookie")
+        if h.startswith("refresh_token_cookie=")
+    )
+    new_csrf = next(
+        h.split(";")[0].split("=", 1)[1]
+        for h in winner.get_all("Set-Cookie")
+        if h.startswith("csrf_refresh_token=")
+    )
+    status, body, _ = client.request(
+        "POST",
+        "/api/auth/refresh",
+        headers={"X-CSRF-TOKEN": new_csrf},
+        cookie_header=f"{new_cookie}; csrf_refresh_token={new_csrf}",
+    )
     assert (status, body["error"]) == (401, "token_revoked")
 
 
@@ -95,7 +120,9 @@ def test_the_failed_login_limit_counts_every_process_together(stack, client):
     before = [len(served(app, "POST", "/api/auth/login")) for app in stack.apps]
     statuses = [client.login("victim", f"guess-{n}")[0] for n in range(14)]
     assert statuses == [401] * 10 + [429] * 4, statuses
-    spread = [len(served(app, "POST", "/api/auth/login")) - before[i] for i, app in enumerate(stack.apps)]
+    spread = [
+        len(served(app, "POST", "/api/auth/login")) - before[i] for i, app in enumerate(stack.apps)
+    ]
     assert min(spread) >= 3, f"failed logins per app server: {spread}"
     status, body, headers = client.login("victim", "correct horse")
     assert (status, body["error"]) == (429, "rate_limited") and headers["Retry-After"]
@@ -113,7 +140,9 @@ def test_logins_fail_closed_with_a_503_while_redis_is_down_and_sessions_go_on(st
         # A signed-in user notices nothing: refresh and the API need no Redis.
         status, body, _ = client.refresh()
         assert status == 200, body
-        status, data, _ = client.request("GET", "/api/aaa", headers={"Authorization": f"Bearer {body['access_token']}"})
+        status, data, _ = client.request(
+            "GET", "/api/aaa", headers={"Authorization": f"Bearer {body['access_token']}"}
+        )
         assert status == 200
     finally:
         stack.restart_redis()

@@ -46,11 +46,16 @@ export function createBrowser() {
     },
     /** Another tab or device logging out with a copy of these cookies: the server revokes them, this jar keeps them. */
     copyCookieHeader(path) {
-      return [...jar].filter(([, c]) => path.startsWith(c.path)).map(([n, c]) => `${n}=${c.value}`).join('; ');
+      return [...jar]
+        .filter(([, c]) => path.startsWith(c.path))
+        .map(([n, c]) => `${n}=${c.value}`)
+        .join('; ');
     },
     /** Resolves when no request is in flight: replays fired and forgotten by the blog code included. */
     idle() {
-      return inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+      return inFlight === 0
+        ? Promise.resolve()
+        : new Promise((resolve) => idleWaiters.push(resolve));
     },
     /** Resolves with the status of the next response from `pathname` (call it before the request goes out). */
     nextResponse(pathname) {
@@ -65,12 +70,24 @@ export function createBrowser() {
         if (cookies) headers.set('Cookie', cookies);
       }
       const auth = headers.get('Authorization');
-      browser.log.push({ method: request.method, url: url.pathname + url.search, token: auth?.slice(7) ?? null });
+      browser.log.push({
+        method: request.method,
+        url: url.pathname + url.search,
+        token: auth?.slice(7) ?? null,
+      });
       inFlight += 1;
       try {
-        const body = ['GET', 'HEAD'].includes(request.method) ? undefined : await request.arrayBuffer();
-        const response = await fetch(url, { method: request.method, headers, body, signal: request.signal });
-        if (request.credentials === 'include') for (const line of response.headers.getSetCookie()) store(line);
+        const body = ['GET', 'HEAD'].includes(request.method)
+          ? undefined
+          : await request.arrayBuffer();
+        const response = await fetch(url, {
+          method: request.method,
+          headers,
+          body,
+          signal: request.signal,
+        });
+        if (request.credentials === 'include')
+          for (const line of response.headers.getSetCookie()) store(line);
         for (const waiter of responseWaiters.filter((w) => w.pathname === url.pathname)) {
           responseWaiters.splice(responseWaiters.indexOf(waiter), 1);
           waiter.resolve(response.status);

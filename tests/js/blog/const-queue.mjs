@@ -30,49 +30,58 @@ export function createBlogApi({ axios, baseURL, browser }) {
     failedQueue = []; // eslint-disable-line no-const-assign
   };
 
-  api.interceptors.response.use((response) => response, async (error) => {
-    const originalRequest = error.config;
-    if (error.response?.status === 401 && !originalRequest._retry) {
-      if (isRefreshing) {
-        return new Promise((resolve, reject) => {
-          failedQueue.push({ resolve, reject });
-        }).then((token) => {
-          originalRequest.headers.Authorization = `Bearer ${token}`;
+  api.interceptors.response.use(
+    (response) => response,
+    async (error) => {
+      const originalRequest = error.config;
+      if (error.response?.status === 401 && !originalRequest._retry) {
+        if (isRefreshing) {
+          return new Promise((resolve, reject) => {
+            failedQueue.push({ resolve, reject });
+          }).then((token) => {
+            originalRequest.headers.Authorization = `Bearer ${token}`;
+            return api(originalRequest);
+          });
+        }
+        originalRequest._retry = true;
+        isRefreshing = true;
+        try {
+          const { data } = await axios.post(`${baseURL}/auth/refresh`, null, {
+            ...transport,
+            withCredentials: true,
+            headers: { 'X-CSRF-TOKEN': browser.readCookie('csrf_refresh_token') },
+          });
+          accessToken = data.access_token;
+          processQueue(null, accessToken); // throws, after resolving the waiters
+          originalRequest.headers.Authorization = `Bearer ${accessToken}`;
           return api(originalRequest);
-        });
+        } catch (err) {
+          processQueue(err, null); // throws again
+          accessToken = null;
+          return Promise.reject(err);
+        } finally {
+          isRefreshing = false;
+        }
       }
-      originalRequest._retry = true;
-      isRefreshing = true;
-      try {
-        const { data } = await axios.post(`${baseURL}/auth/refresh`, null, {
-          ...transport,
-          withCredentials: true,
-          headers: { 'X-CSRF-TOKEN': browser.readCookie('csrf_refresh_token') },
-        });
-        accessToken = data.access_token;
-        processQueue(null, accessToken); // throws, after resolving the waiters
-        originalRequest.headers.Authorization = `Bearer ${accessToken}`;
-        return api(originalRequest);
-      } catch (err) {
-        processQueue(err, null); // throws again
-        accessToken = null;
-        return Promise.reject(err);
-      } finally {
-        isRefreshing = false;
-      }
-    }
-    return Promise.reject(error);
-  });
+      return Promise.reject(error);
+    },
+  );
   // #endregion
 
   return {
     api,
     async login(username, password) {
-      const { data } = await api.post('/auth/login', { username, password }, { withCredentials: true });
+      const { data } = await api.post(
+        '/auth/login',
+        { username, password },
+        { withCredentials: true },
+      );
       accessToken = data.access_token;
       return data.user;
     },
     getAccessToken: () => accessToken,
-    setAccessToken(token) { accessToken = token; },
+    setAccessToken(token) {
+      accessToken = token;
+    },
   };
 }

@@ -26,50 +26,59 @@ export function createBlogApi({ axios, baseURL, browser }) {
   let isRefreshing = false;
   let requestsQueue = [];
 
-  api.interceptors.response.use((response) => response, async (error) => {
-    const originalRequest = error.config;
-    if (error.response?.status === 401 && !originalRequest._retry) {
-      if (isRefreshing) {
-        // Someone is refreshing: wait for the new token, then replay.
-        return new Promise((resolve, reject) => {
-          requestsQueue.push({ resolve, reject });
-        }).then((token) => {
-          originalRequest.headers.Authorization = `Bearer ${token}`;
+  api.interceptors.response.use(
+    (response) => response,
+    async (error) => {
+      const originalRequest = error.config;
+      if (error.response?.status === 401 && !originalRequest._retry) {
+        if (isRefreshing) {
+          // Someone is refreshing: wait for the new token, then replay.
+          return new Promise((resolve, reject) => {
+            requestsQueue.push({ resolve, reject });
+          }).then((token) => {
+            originalRequest.headers.Authorization = `Bearer ${token}`;
+            return api(originalRequest);
+          });
+        }
+        originalRequest._retry = true;
+        isRefreshing = true;
+        try {
+          const { data } = await axios.post(`${baseURL}/auth/refresh`, null, {
+            ...transport,
+            withCredentials: true,
+            headers: { 'X-CSRF-TOKEN': browser.readCookie('csrf_refresh_token') },
+          });
+          accessToken = data.access_token;
+          requestsQueue.forEach(({ resolve }) => resolve(accessToken));
+          requestsQueue = [];
+          originalRequest.headers.Authorization = `Bearer ${accessToken}`;
           return api(originalRequest);
-        });
+        } catch (refreshError) {
+          accessToken = null; // "window.location.href = '/login'"
+          return Promise.reject(refreshError); // the queue is neither rejected nor emptied
+        } finally {
+          isRefreshing = false;
+        }
       }
-      originalRequest._retry = true;
-      isRefreshing = true;
-      try {
-        const { data } = await axios.post(`${baseURL}/auth/refresh`, null, {
-          ...transport,
-          withCredentials: true,
-          headers: { 'X-CSRF-TOKEN': browser.readCookie('csrf_refresh_token') },
-        });
-        accessToken = data.access_token;
-        requestsQueue.forEach(({ resolve }) => resolve(accessToken));
-        requestsQueue = [];
-        originalRequest.headers.Authorization = `Bearer ${accessToken}`;
-        return api(originalRequest);
-      } catch (refreshError) {
-        accessToken = null; // "window.location.href = '/login'"
-        return Promise.reject(refreshError); // the queue is neither rejected nor emptied
-      } finally {
-        isRefreshing = false;
-      }
-    }
-    return Promise.reject(error);
-  });
+      return Promise.reject(error);
+    },
+  );
   // #endregion
 
   return {
     api,
     async login(username, password) {
-      const { data } = await api.post('/auth/login', { username, password }, { withCredentials: true });
+      const { data } = await api.post(
+        '/auth/login',
+        { username, password },
+        { withCredentials: true },
+      );
       accessToken = data.access_token;
       return data.user;
     },
     getAccessToken: () => accessToken,
-    setAccessToken(token) { accessToken = token; },
+    setAccessToken(token) {
+      accessToken = token;
+    },
   };
 }

@@ -32,40 +32,49 @@ export function createBlogApi({ axios, baseURL, browser }) {
     refreshSubscribers.forEach((callback) => callback(token)); // and never `refreshSubscribers = []`
   }
 
-  api.interceptors.response.use((response) => response, async (error) => {
-    const { config, response } = error;
-    if (response?.status !== 401 || config._retry) return Promise.reject(error);
-    if (isRefreshing) {
-      return new Promise((resolve) => {
-        subscribeTokenRefresh((token) => {
-          config.headers.Authorization = `Bearer ${token}`;
-          resolve(api(config));
+  api.interceptors.response.use(
+    (response) => response,
+    async (error) => {
+      const { config, response } = error;
+      if (response?.status !== 401 || config._retry) return Promise.reject(error);
+      if (isRefreshing) {
+        return new Promise((resolve) => {
+          subscribeTokenRefresh((token) => {
+            config.headers.Authorization = `Bearer ${token}`;
+            resolve(api(config));
+          });
         });
+      }
+      config._retry = true;
+      isRefreshing = true;
+      const { data } = await axios.post(`${baseURL}/auth/refresh`, null, {
+        ...transport,
+        withCredentials: true,
+        headers: { 'X-CSRF-TOKEN': browser.readCookie('csrf_refresh_token') },
       });
-    }
-    config._retry = true;
-    isRefreshing = true;
-    const { data } = await axios.post(`${baseURL}/auth/refresh`, null, {
-      ...transport,
-      withCredentials: true,
-      headers: { 'X-CSRF-TOKEN': browser.readCookie('csrf_refresh_token') },
-    });
-    isRefreshing = false;
-    accessToken = data.access_token;
-    onRefreshed(accessToken);
-    config.headers.Authorization = `Bearer ${accessToken}`;
-    return api(config);
-  });
+      isRefreshing = false;
+      accessToken = data.access_token;
+      onRefreshed(accessToken);
+      config.headers.Authorization = `Bearer ${accessToken}`;
+      return api(config);
+    },
+  );
   // #endregion
 
   return {
     api,
     async login(username, password) {
-      const { data } = await api.post('/auth/login', { username, password }, { withCredentials: true });
+      const { data } = await api.post(
+        '/auth/login',
+        { username, password },
+        { withCredentials: true },
+      );
       accessToken = data.access_token;
       return data.user;
     },
     getAccessToken: () => accessToken,
-    setAccessToken(token) { accessToken = token; },
+    setAccessToken(token) {
+      accessToken = token;
+    },
   };
 }

@@ -23,39 +23,49 @@ export function createBlogApi({ axios, baseURL, browser }) {
   // #region blog-refresh-promise
   let refreshPromise = null;
 
-  api.interceptors.response.use((response) => response, async (error) => {
-    const originalRequest = error.config;
-    if (error.response?.status === 401 && !originalRequest._retry) {
-      originalRequest._retry = true;
-      if (!refreshPromise) {
-        refreshPromise = api.post('/auth/refresh', null, {
-          withCredentials: true,
-          headers: { 'X-CSRF-TOKEN': browser.readCookie('csrf_refresh_token') },
-        })
-          .then(({ data }) => {
-            accessToken = data.access_token;
-            return accessToken;
-          })
-          .finally(() => {
-            refreshPromise = null;
-          });
+  api.interceptors.response.use(
+    (response) => response,
+    async (error) => {
+      const originalRequest = error.config;
+      if (error.response?.status === 401 && !originalRequest._retry) {
+        originalRequest._retry = true;
+        if (!refreshPromise) {
+          refreshPromise = api
+            .post('/auth/refresh', null, {
+              withCredentials: true,
+              headers: { 'X-CSRF-TOKEN': browser.readCookie('csrf_refresh_token') },
+            })
+            .then(({ data }) => {
+              accessToken = data.access_token;
+              return accessToken;
+            })
+            .finally(() => {
+              refreshPromise = null;
+            });
+        }
+        const token = await refreshPromise; // a 401 from the refresh itself lands here too: it awaits itself
+        originalRequest.headers.Authorization = `Bearer ${token}`;
+        return api(originalRequest);
       }
-      const token = await refreshPromise; // a 401 from the refresh itself lands here too: it awaits itself
-      originalRequest.headers.Authorization = `Bearer ${token}`;
-      return api(originalRequest);
-    }
-    return Promise.reject(error);
-  });
+      return Promise.reject(error);
+    },
+  );
   // #endregion
 
   return {
     api,
     async login(username, password) {
-      const { data } = await api.post('/auth/login', { username, password }, { withCredentials: true });
+      const { data } = await api.post(
+        '/auth/login',
+        { username, password },
+        { withCredentials: true },
+      );
       accessToken = data.access_token;
       return data.user;
     },
     getAccessToken: () => accessToken,
-    setAccessToken(token) { accessToken = token; },
+    setAccessToken(token) {
+      accessToken = token;
+    },
   };
 }

@@ -31,11 +31,20 @@ async function quiesce(browser) {
 function track(promise) {
   const entry = { state: 'pending' };
   promise.then(
-    (response) => Object.assign(entry, { state: 'fulfilled', user: response.data.user.username, data: response.data.data }),
-    (error) => Object.assign(entry, {
-      state: 'rejected', name: error.name, message: error.message,
-      status: error.response?.status ?? null, code: error.response?.data?.error ?? null,
-    }),
+    (response) =>
+      Object.assign(entry, {
+        state: 'fulfilled',
+        user: response.data.user.username,
+        data: response.data.data,
+      }),
+    (error) =>
+      Object.assign(entry, {
+        state: 'rejected',
+        name: error.name,
+        message: error.message,
+        status: error.response?.status ?? null,
+        code: error.response?.data?.error ?? null,
+      }),
   );
   return entry;
 }
@@ -47,7 +56,10 @@ const mark = (phase) => fetch(`${baseURL}/health?${phase}`).then((r) => r.text()
 async function revokeOnTheServer(browser) {
   const response = await fetch(`${baseURL}/auth/logout`, {
     method: 'POST',
-    headers: { Cookie: browser.copyCookieHeader('/auth/logout'), 'X-CSRF-TOKEN': browser.readCookie('csrf_refresh_token') },
+    headers: {
+      Cookie: browser.copyCookieHeader('/auth/logout'),
+      'X-CSRF-TOKEN': browser.readCookie('csrf_refresh_token'),
+    },
   });
   if (response.status !== 204) throw new Error(`revoke failed: ${response.status}`);
 }
@@ -141,17 +153,24 @@ const scenarios = {
       if (accessToken) config.headers.Authorization = `Bearer ${accessToken}`;
       return config;
     });
-    const refreshAuthLogic = (failedRequest) => axios.post(`${baseURL}/auth/refresh`, null, {
-      ...transport,
-      withCredentials: true,
-      headers: { 'X-CSRF-TOKEN': browser.readCookie('csrf_refresh_token') },
-      skipAuthRefresh: true,
-    }).then(({ data }) => {
-      accessToken = data.access_token;
-      failedRequest.response.config.headers.Authorization = `Bearer ${accessToken}`;
-    });
+    const refreshAuthLogic = (failedRequest) =>
+      axios
+        .post(`${baseURL}/auth/refresh`, null, {
+          ...transport,
+          withCredentials: true,
+          headers: { 'X-CSRF-TOKEN': browser.readCookie('csrf_refresh_token') },
+          skipAuthRefresh: true,
+        })
+        .then(({ data }) => {
+          accessToken = data.access_token;
+          failedRequest.response.config.headers.Authorization = `Bearer ${accessToken}`;
+        });
     createAuthRefreshInterceptor(api, refreshAuthLogic, options);
-    const { data } = await api.post('/auth/login', { username: 'demo', password: 'password' }, { withCredentials: true, skipAuthRefresh: true });
+    const { data } = await api.post(
+      '/auth/login',
+      { username: 'demo', password: 'password' },
+      { withCredentials: true, skipAuthRefresh: true },
+    );
     accessToken = expiredCopy(data.access_token, secret);
     await mark('burst');
     return { results: await burst({ api }, browser, 10) };
@@ -165,7 +184,7 @@ const scenarios = {
 async function burstWithoutWaiting(blog, browser, n) {
   const refused = browser.nextResponse('/auth/refresh');
   const entries = Array.from({ length: n }, (_, i) => track(blog.api.get(`/aaa?i=${i}`)));
-  if (await refused !== 401) throw new Error('the refresh was expected to be refused');
+  if ((await refused) !== 401) throw new Error('the refresh was expected to be refused');
   await quiesce(browser);
   return entries;
 }

@@ -24,7 +24,8 @@ try {
   ({ default: axios } = await import('../../axios/node_modules/axios/index.js'));
 } catch {
   axiosMissing = 'axios is not installed: run npm ci --prefix tests/axios (make test does)';
-  if (process.env.SILENT_REFRESH_REQUIRE_ALL) throw new Error(`required in CI but unavailable: ${axiosMissing}`);
+  if (process.env.SILENT_REFRESH_REQUIRE_ALL)
+    throw new Error(`required in CI but unavailable: ${axiosMissing}`);
 }
 
 /**
@@ -34,9 +35,15 @@ try {
 function fetchFromRequest(serverFetch) {
   return async (input, init) => {
     if (!(input instanceof Request)) return serverFetch(input, init);
-    const body = ['GET', 'HEAD'].includes(input.method) ? undefined : (await input.text()) || undefined;
+    const body = ['GET', 'HEAD'].includes(input.method)
+      ? undefined
+      : (await input.text()) || undefined;
     return serverFetch(input.url, {
-      method: input.method, headers: input.headers, body, credentials: input.credentials, signal: input.signal,
+      method: input.method,
+      headers: input.headers,
+      body,
+      credentials: input.credentials,
+      signal: input.signal,
     });
   };
 }
@@ -44,10 +51,19 @@ function fetchFromRequest(serverFetch) {
 /** The axios client: api.js's session, axios's requests. Same arguments as util.mjs's makeClient. */
 export function makeAxiosClient(server, overrides = {}) {
   const { client, expired } = makeFetchClient(server, overrides);
-  const http = axios.create({ baseURL: BASE_URL, adapter: 'fetch', env: { fetch: fetchFromRequest(server.fetch) } });
+  const http = axios.create({
+    baseURL: BASE_URL,
+    adapter: 'fetch',
+    env: { fetch: fetchFromRequest(server.fetch) },
+  });
   installSilentRefresh(http, client);
   const request = ({ path, url, ...config }) =>
-    http.request({ ...config, url: path ?? url }).then((response) => response.data, (error) => { throw toApiError(error); });
+    http.request({ ...config, url: path ?? url }).then(
+      (response) => response.data,
+      (error) => {
+        throw toApiError(error);
+      },
+    );
   return {
     client: {
       ...client,
@@ -76,7 +92,9 @@ export function makeClient(server, overrides = {}) {
 export function describeEach(title, options, fn) {
   for (const entry of clients) {
     describe(`${title} [${entry.name}]`, { ...options, skip: entry.skip }, () => {
-      beforeEach(() => { current = entry; });
+      beforeEach(() => {
+        current = entry;
+      });
       fn();
     });
   }

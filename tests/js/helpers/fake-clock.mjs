@@ -34,7 +34,8 @@ export function createFakeClock(start = Date.UTC(2025, 0, 1)) {
       let fired = 0;
       await drain();
       for (;;) {
-        if (++fired > maxTimers) throw new Error(`timer storm: more than ${maxTimers} timers fired by ${now}`);
+        if (++fired > maxTimers)
+          throw new Error(`timer storm: more than ${maxTimers} timers fired by ${now}`);
         let nextId = null;
         for (const [id, timer] of timers) {
           if (timer.at > target) continue;

@@ -54,7 +54,9 @@ export function createFakeServer({ clock = realClock, latencyMs = 0, accessTtlMs
     fetch,
     /** Resolves when no request is in flight (immediately if none is). */
     idle() {
-      return server.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+      return server.inFlight === 0
+        ? Promise.resolve()
+        : new Promise((resolve) => idleWaiters.push(resolve));
     },
     /**
      * Override one path; the handler gets { method, path, headers, body, token } and returns
@@ -69,8 +71,12 @@ export function createFakeServer({ clock = realClock, latencyMs = 0, accessTtlMs
      */
     hold(path) {
       const gate = {};
-      gate.arrived = new Promise((resolve) => { gate.arrive = resolve; });
-      gate.released = new Promise((resolve) => { gate.release = resolve; });
+      gate.arrived = new Promise((resolve) => {
+        gate.arrive = resolve;
+      });
+      gate.released = new Promise((resolve) => {
+        gate.release = resolve;
+      });
       if (!holds.has(path)) holds.set(path, []);
       holds.get(path).push(gate);
       return gate;
@@ -112,7 +118,11 @@ export function createFakeServer({ clock = realClock, latencyMs = 0, accessTtlMs
     };
   }
 
-  const error = (status, code, extra = {}) => ({ status, body: { error: code, message: `${code} (fake server)` }, ...extra });
+  const error = (status, code, extra = {}) => ({
+    status,
+    body: { error: code, message: `${code} (fake server)` },
+    ...extra,
+  });
 
   function handleRefresh(req) {
     const result = refreshOutcome(req);
@@ -166,16 +176,25 @@ export function createFakeServer({ clock = realClock, latencyMs = 0, accessTtlMs
   function wait(ms, signal) {
     return new Promise((resolve, reject) => {
       const done = ms > 0 ? clock.setTimeout(resolve, ms) : setImmediate(resolve);
-      signal?.addEventListener('abort', () => {
-        if (ms > 0) clock.clearTimeout(done); else clearImmediate(done);
-        reject(signal.reason ?? new DOMException('aborted', 'AbortError'));
-      }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          if (ms > 0) clock.clearTimeout(done);
+          else clearImmediate(done);
+          reject(signal.reason ?? new DOMException('aborted', 'AbortError'));
+        },
+        { once: true },
+      );
     });
   }
 
   function untilAborted(signal) {
     return new Promise((_, reject) => {
-      signal?.addEventListener('abort', () => reject(signal.reason ?? new DOMException('aborted', 'AbortError')), { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => reject(signal.reason ?? new DOMException('aborted', 'AbortError')),
+        { once: true },
+      );
     });
   }
 
@@ -197,7 +216,8 @@ export function createFakeServer({ clock = realClock, latencyMs = 0, accessTtlMs
     if (url.pathname === '/auth/refresh') server.stats.refresh += 1; // counted as sent, whatever happens next
     server.inFlight += 1;
     try {
-      if (init.signal?.aborted) throw init.signal.reason ?? new DOMException('aborted', 'AbortError');
+      if (init.signal?.aborted)
+        throw init.signal.reason ?? new DOMException('aborted', 'AbortError');
       await wait(latencyMs / 2, init.signal);
       const gate = holds.get(url.pathname)?.shift();
       if (gate) {
@@ -214,14 +234,23 @@ export function createFakeServer({ clock = realClock, latencyMs = 0, accessTtlMs
       req.status = result.status;
       await wait(latencyMs / 2, init.signal);
       // Set-Cookie is applied as the response arrives, before anyone reads it.
-      if (result.setCookie && req.credentials === 'include') Object.assign(server.jar, result.setCookie);
+      if (result.setCookie && req.credentials === 'include')
+        Object.assign(server.jar, result.setCookie);
       if (result.clearCookies) Object.assign(server.jar, { refresh: null, csrf: null });
       const responseHeaders = { 'content-type': 'application/json' };
-      if (result.status === 401) responseHeaders['www-authenticate'] = 'Bearer error="invalid_token"';
+      if (result.status === 401)
+        responseHeaders['www-authenticate'] = 'Bearer error="invalid_token"';
       Object.assign(responseHeaders, result.headers); // e.g. a scripted Retry-After
-      const text = result.body === null || result.body === undefined ? null
-        : typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
-      return new Response(result.status === 204 ? null : text, { status: result.status, headers: responseHeaders });
+      const text =
+        result.body === null || result.body === undefined
+          ? null
+          : typeof result.body === 'string'
+            ? result.body
+            : JSON.stringify(result.body);
+      return new Response(result.status === 204 ? null : text, {
+        status: result.status,
+        headers: responseHeaders,
+      });
     } finally {
       server.inFlight -= 1;
       if (server.inFlight === 0) for (const resolve of idleWaiters.splice(0)) resolve();

@@ -39,7 +39,14 @@ export async function quiesce(server) {
 /** 'fulfilled' | 'rejected' | 'pending', once the system is quiet. */
 export async function settledState(promise, server) {
   let state = 'pending';
-  promise.then(() => { state = 'fulfilled'; }, () => { state = 'rejected'; });
+  promise.then(
+    () => {
+      state = 'fulfilled';
+    },
+    () => {
+      state = 'rejected';
+    },
+  );
   await quiesce(server);
   return state;
 }
@@ -100,4 +107,5 @@ export function makeNaiveClient(server, overrides = {}) {
 }
 
 /** Requests to one path in the server's log. */
-export const requestsTo = (server, path) => server.log.filter((req) => req.path.split('?')[0] === path);
+export const requestsTo = (server, path) =>
+  server.log.filter((req) => req.path.split('?')[0] === path);
