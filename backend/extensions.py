@@ -35,7 +35,7 @@ def init_limiter(app: Flask, limited: Blueprint) -> None:
     limiter.init_app(app)
     # Move what init_app added from the app (key None) to the blueprint's
     # name: the same place Flask keeps a blueprint's own request hooks.
-    for hooks, existing in zip(hook_lists, before):
+    for hooks, existing in zip(hook_lists, before, strict=True):
         added = [hook for hook in hooks.get(None, []) if hook not in existing]
         if added:
             hooks[None] = existing

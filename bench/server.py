@@ -72,12 +72,14 @@ def postgres_url() -> tuple[str | None, str]:
     if not glob.glob("/usr/lib/postgresql/*/bin/postgres"):
         return (
             None,
-            "no TEST_DATABASE_URL, and Debian's PostgreSQL is not installed (apt-get install postgresql)",
+            "no TEST_DATABASE_URL, and Debian's PostgreSQL is not installed"
+            " (apt-get install postgresql)",
         )
     if os.geteuid() != 0:
         return (
             None,
-            "no TEST_DATABASE_URL, and starting the local cluster needs root (sudo .ci/postgres.sh)",
+            "no TEST_DATABASE_URL, and starting the local cluster needs root"
+            " (sudo .ci/postgres.sh)",
         )
     started = subprocess.run(
         ["bash", str(ROOT / ".ci/postgres.sh")],
@@ -153,10 +155,11 @@ class Gunicorn:
             try:
                 with urllib.request.urlopen(f"http://{HOST}:{self.port}/health", timeout=1):
                     break
-            except OSError:
+            except OSError as error:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError("gunicorn did not start:\n" + log_path.read_text()[-2000:])
+                    log = log_path.read_text()[-2000:]
+                    raise RuntimeError("gunicorn did not start:\n" + log) from error
                 time.sleep(0.1)
 
     def cpu_seconds(self) -> float | None:
@@ -329,16 +332,18 @@ def print_guarded_ratio(figures: dict, workers: int) -> None:
     )
     print()
     health_cpu, aaa_cpu = figures["health_cpu_ms"], figures["aaa_cpu_ms"]
+    cpu_ratio = health_cpu / aaa_cpu if health_cpu and aaa_cpu else None
     print(
         "| /health req/s (median) | /aaa req/s (median) | /aaa ÷ /health median | spread (min–max) "
-        "| middle half (quartiles) | worker CPU ms/req /health, /aaa | CPU ratio /health ÷ /aaa | errors |"
+        "| middle half (quartiles) | worker CPU ms/req /health, /aaa | CPU ratio /health ÷ /aaa "
+        "| errors |"
     )
     print("|---:|---:|---:|---|---|---|---:|---:|")
     print(
         f"| {statistics.median(figures['health']):,.0f} | {statistics.median(figures['aaa']):,.0f} "
         f"| **{statistics.median(ratios):.2f}** | {ratios[0]:.2f}–{ratios[-1]:.2f} "
         f"| {quartiles[0]:.2f}–{quartiles[2]:.2f} | {fmt(health_cpu, 2)}, {fmt(aaa_cpu, 2)} "
-        f"| {fmt(health_cpu / aaa_cpu if health_cpu and aaa_cpu else None, 2)} | {figures['errors']} |"
+        f"| {fmt(cpu_ratio, 2)} | {figures['errors']} |"
     )
 
 
@@ -452,21 +457,23 @@ def ratio(numerator: Result | None, denominator: Result | None) -> float | None:
 def report(all_results: dict[str, list[Result]], costs: dict) -> int:
     print()
     print(
-        "| database | scenario | generator | requests | req/s | p50 ms | p99 ms | worker CPU ms/req | errors |"
+        "| database | scenario | generator | requests | req/s | p50 ms | p99 ms "
+        "| worker CPU ms/req | errors |"
     )
     print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     for database, results in all_results.items():
         for r in results:
             print(
                 f"| {database} | {r.scenario} | {r.generator} | {r.requests:,} | {fmt(r.rps)} | "
-                f"{fmt(r.p50_ms, 2)} | {fmt(r.p99_ms, 2)} | {fmt(r.server_cpu_ms, 2)} | {r.errors} |"
+                f"{fmt(r.p50_ms, 2)} | {fmt(r.p99_ms, 2)} | {fmt(r.server_cpu_ms, 2)} "
+                f"| {r.errors} |"
             )
     print()
     print("Ratios, each from this run (same server, same generator):")
     print()
     print(
-        "| database | guarded/unguarded req/s | guarded/unguarded worker CPU | refresh/unguarded req/s "
-        "| login/unguarded req/s |"
+        "| database | guarded/unguarded req/s | guarded/unguarded worker CPU "
+        "| refresh/unguarded req/s | login/unguarded req/s |"
     )
     print("|---|---|---:|---:|---:|")
     failures = 0
@@ -498,25 +505,29 @@ def report(all_results: dict[str, list[Result]], costs: dict) -> int:
         else ""
     )
     print(
-        f"- guarded/unguarded, target >= 0.9: /aaa makes no database query (so SQLite and PostgreSQL"
-        f" do not matter), but verifying an access token in full costs CPU: {costs['token_us']:.0f} us"
+        "- guarded/unguarded, target >= 0.9: /aaa makes no database query (so SQLite and"
+        " PostgreSQL do not matter), but verifying an access token in full costs CPU:"
+        f" {costs['token_us']:.0f} us"
         f" in-process here (PyJWT {version('pyjwt')}, flask-jwt-extended"
         f" {version('flask-jwt-extended')}, which decodes each token twice).{cached} Every virtual"
         " user here sends the same token, as a browser does for 15 minutes."
     )
     print(
         "- refresh/unguarded: a refresh verifies the cookie's JWT and CSRF value, spends one row"
-        " (conditional UPDATE), inserts the next one and commits: one write transaction per request."
+        " (conditional UPDATE), inserts the next one and commits: one write transaction per"
+        " request."
     )
     print(
-        f"- login/unguarded: one password check ({costs['hash_method']}) costs {costs['hash_ms']:.0f} ms"
-        f" of CPU, on purpose (it makes guessing passwords slow): {cores} cores allow at most"
-        f" ~{cores * 1000 / costs['hash_ms']:.0f} logins/s, whatever the database. Access-token checks"
+        f"- login/unguarded: one password check ({costs['hash_method']}) costs"
+        f" {costs['hash_ms']:.0f} ms of CPU, on purpose (it makes guessing passwords slow):"
+        f" {cores} cores allow at most ~{cores * 1000 / costs['hash_ms']:.0f} logins/s,"
+        " whatever the database. Access-token checks"
         " and refreshes never hash a password."
     )
     print(
-        "- The python generator shares the CPU with the server; wrk (when installed) needs far less,"
-        " so its throughput figures are closer to the server's own limit. The worker-CPU column does"
+        "- The python generator shares the CPU with the server; wrk (when installed) needs far"
+        " less, so its throughput figures are closer to the server's own limit. The worker-CPU"
+        " column does"
         " not depend on the generator."
     )
     if failures:
@@ -618,8 +629,9 @@ def main() -> int:
         f"gunicorn {version('gunicorn')} with {args.workers} sync workers, APP_ENV=production"
     )
     print(
-        f"load: {args.concurrency} concurrent users on {HOST}, a new connection per request; per scenario"
-        f" {args.duration:g} s or {args.max_requests:,} requests, whichever comes first, in {args.slices}"
+        f"load: {args.concurrency} concurrent users on {HOST}, a new connection per request;"
+        f" per scenario {args.duration:g} s or {args.max_requests:,} requests, whichever comes"
+        f" first, in {args.slices}"
         " slices taking turns with the other scenarios"
     )
     print(
@@ -681,7 +693,8 @@ def main() -> int:
                 server_version = postgres_schema(url, create=True)
             except Exception as error:  # no server, wrong password, no CREATE privilege
                 print(
-                    f"skipped PostgreSQL: cannot prepare schema {SCHEMA} ({error.__class__.__name__}: "
+                    f"skipped PostgreSQL: cannot prepare schema {SCHEMA}"
+                    f" ({error.__class__.__name__}: "
                     f"{str(error).strip().splitlines()[0]})"
                 )
                 continue

@@ -107,7 +107,8 @@ def main() -> int:
         if loadgen.wrk_available():
             generators.append(loadgen.WrkLoad)
         print(
-            f"stack: 2 app servers x {args.workers} gunicorn workers, nginx 1 worker, {os.cpu_count()} cores, "
+            f"stack: 2 app servers x {args.workers} gunicorn workers, nginx 1 worker,"
+            f" {os.cpu_count()} cores, "
             f"{args.concurrency} users, GET /api/aaa, {args.slices} slices of "
             f"{args.duration / args.slices:.1f} s per target, load average {os.getloadavg()[0]:.2f}"
         )
@@ -125,21 +126,23 @@ def main() -> int:
 
 def report(results: list) -> None:
     print(
-        f"\n  {'target':<22} {'generator':<9} {'requests':>9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
+        f"\n  {'target':<22} {'generator':<9} {'requests':>9} {'req/s':>8}"
+        f" {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
     )
     for r in results:
         p50 = f"{r.p50_ms:.1f}" if r.p50_ms is not None else "-"
         p99 = f"{r.p99_ms:.1f}" if r.p99_ms is not None else "-"
         print(
-            f"  {r.scenario:<22} {r.generator:<9} {r.requests:>9} {r.rps:>8.0f} {p50:>7} {p99:>7} {r.errors:>6}"
+            f"  {r.scenario:<22} {r.generator:<9} {r.requests:>9} {r.rps:>8.0f}"
+            f" {p50:>7} {p99:>7} {r.errors:>6}"
         )
     direct, one, two = (r.rps for r in results)
     if direct and one:
         print(f"  nginx -> A   / A directly : {one / direct:.2f}   (the proxy hop)")
     if one and two:
         print(
-            f"  nginx -> A+B / nginx -> A : {two / one:.2f}   (the scaling ratio; on one host both servers "
-            "share its cores: see bench/README.md)"
+            f"  nginx -> A+B / nginx -> A : {two / one:.2f}   (the scaling ratio;"
+            " on one host both servers share its cores: see bench/README.md)"
         )
 
 

@@ -231,7 +231,8 @@ def glossary_problems(lang: str, folder: Path) -> list[str]:
             for synonym, term in rules["avoid"].items():
                 if synonym in line:
                     found.append(
-                        f"docs/{lang}/{page.name}:{number}: says {synonym}; the glossary's term is {term}"
+                        f"docs/{lang}/{page.name}:{number}: says {synonym};"
+                        f" the glossary's term is {term}"
                     )
     return found
 

@@ -128,9 +128,9 @@ def start_backend(
     server = LiveServer(f"http://127.0.0.1:{port}", process, env, log_path)
     try:
         wait_until_up(server.url + "/health", process)
-    except RuntimeError:
+    except RuntimeError as error:
         server.stop()
-        raise RuntimeError(server.log())
+        raise RuntimeError(server.log()) from error
     return server
 
 

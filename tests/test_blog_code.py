@@ -116,7 +116,7 @@ def test_the_const_queue_version_throws_a_typeerror_at_the_caller_that_started_t
     assert count(log, "GET", "/aaa", 200) == 2
 
 
-def test_the_is_refreshing_queue_version_wakes_requests_queued_behind_a_failed_refresh_at_the_next_users_refresh(
+def test_the_is_refreshing_queue_wakes_requests_left_by_a_failed_refresh_at_the_next_users_refresh(
     backend,
 ):
     result = run_scenario(backend, "is-refreshing-queue")

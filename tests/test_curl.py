@@ -124,7 +124,7 @@ def test_the_commands_in_the_docs_print_what_the_docs_say(name, live_backend, tm
     needs("bash", "curl", *(["node"] if any("node " in c.code for c in commands) else []))
     server = live_backend()
     outputs = run_group(commands, server.url, tmp_path)
-    for command, output in zip(commands, outputs):
+    for command, output in zip(commands, outputs, strict=True):
         if command.expected is not None:
             assert output_matches(command.expected, output), (
                 f"{command.doc.relative_to(ROOT)}:{command.line} printed:\n{output}\n"
@@ -173,7 +173,8 @@ def parse_http_file(text: str) -> tuple[dict[str, str], list[HttpRequest]]:
     and a `> {% ... %}` response handler."""
     variables, requests = {}, []
     for index, chunk in enumerate(re.split(r"^###", text, flags=re.M)):
-        # Before the first ### there is no name line; after each ###, the rest of its line is the name.
+        # Before the first ### there is no name line; after each ###, the rest of
+        # its line is the name.
         name, _, rest = ("", "", chunk) if index == 0 else chunk.partition("\n")
         handler = ""
         found = re.search(r"^> \{%(.*?)%\}", rest, re.S | re.M)
@@ -204,13 +205,24 @@ let input = '';
 for await (const chunk of process.stdin) input += chunk;
 const { script, globals, status, headers, body } = JSON.parse(input);
 const tests = [];
-const valuesOf = (name) => headers.filter(([k]) => k.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
-const response = { status, body, headers: { valuesOf, valueOf: (name) => valuesOf(name)[0] ?? null } };
+const valuesOf = (name) =>
+  headers.filter(([k]) => k.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
+const valueOf = (name) => valuesOf(name)[0] ?? null;
+const response = { status, body, headers: { valuesOf, valueOf } };
 const client = {
-  global: { get: (k) => globals[k], set: (k, v) => { globals[k] = v; }, clear: (k) => { delete globals[k]; },
-            isEmpty: () => Object.keys(globals).length === 0 },
+  global: {
+    get: (k) => globals[k],
+    set: (k, v) => { globals[k] = v; },
+    clear: (k) => { delete globals[k]; },
+    isEmpty: () => Object.keys(globals).length === 0,
+  },
   test(name, fn) {
-    try { fn(); tests.push({ name, ok: true }); } catch (e) { tests.push({ name, ok: false, message: String(e.message ?? e) }); }
+    try {
+      fn();
+      tests.push({ name, ok: true });
+    } catch (e) {
+      tests.push({ name, ok: false, message: String(e.message ?? e) });
+    }
   },
   assert(condition, message) { if (!condition) throw new Error(message ?? 'assertion failed'); },
   log: (...args) => console.error(...args),
@@ -312,7 +324,8 @@ def test_the_http_file_runs_against_a_live_backend(live_backend):
 
 def test_the_http_parser_reads_the_format():
     variables, requests = parse_http_file(
-        "# comment\n@host = http://x\n\n### First\n// note\nPOST {{host}}/a HTTP/1.1\nA: 1\n# header comment\n\n"
+        "# comment\n@host = http://x\n\n### First\n// note\nPOST {{host}}/a HTTP/1.1\nA: 1\n"
+        "# header comment\n\n"
         '{"k": 1}\n\n> {%\n  client.test("t", function () {});\n%}\n\n### Second\nGET {{host}}/b\n'
     )
     assert variables == {"host": "http://x"}

@@ -426,8 +426,10 @@ def test_link_checker_finds_missing_files_anchors_and_line_anchors(tmp_path):
     page = tmp_path / "page.md"
     page.write_text(
         "# Page\n\n## A heading\n\n"
-        "[ok](other.md#step-2-log-in-authlogin) [ok](other.md#step-2-log-in-authlogin-1) [ok](#a-heading)\n"
-        "[gone](missing.md) [bad anchor](other.md#nope) [bad local](#nope) ![img](images/none.png)\n"
+        "[ok](other.md#step-2-log-in-authlogin) [ok](other.md#step-2-log-in-authlogin-1)"
+        " [ok](#a-heading)\n"
+        "[gone](missing.md) [bad anchor](other.md#nope) [bad local](#nope)"
+        " ![img](images/none.png)\n"
         "[lines](other.md#L10) [web](https://example.com/x.md#whatever)\n"
         "```\n[inside code](ignored.md)\n```\n"
     )
@@ -454,7 +456,10 @@ def test_github_slugs():
 
 
 def test_mermaid_checker_rejects_typos():
-    good = "sequenceDiagram\n  %% diagram: x\n  participant B as Browser\n  actor U\n  U->>B: click\n  B-->>U: 200\n  Note over B,U: ok\n  alt yes\n  B-)U: ping\n  end"
+    good = (
+        "sequenceDiagram\n  %% diagram: x\n  participant B as Browser\n  actor U\n"
+        "  U->>B: click\n  B-->>U: 200\n  Note over B,U: ok\n  alt yes\n  B-)U: ping\n  end"
+    )
     assert mermaid_problems(good) == []
     assert mermaid_problems("sequencediagram\n  A->>B: x") == [
         "unknown diagram type: sequencediagram"

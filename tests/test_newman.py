@@ -94,7 +94,8 @@ def test_the_collection_is_v2_1_with_every_route_and_an_auto_refresh_script():
 def run_newman(server_url: str, tmp_path: Path, **env_vars) -> tuple[dict, dict]:
     if not shutil.which("node"):
         skip_or_fail(
-            "newman not installed: no node on PATH (install Node 20+, then npm ci --prefix tests/newman)"
+            "newman not installed: no node on PATH"
+            " (install Node 20+, then npm ci --prefix tests/newman)"
         )
     if not NEWMAN.exists():
         skip_or_fail("newman not installed: run npm ci --prefix tests/newman")

@@ -1,4 +1,5 @@
-"""GET /health, /aaa, /bbb and the 401s of the guard (backend/resources.py, backend/guard.py, backend/errors.py)."""
+"""GET /health, /aaa, /bbb and the 401s of the guard (backend/resources.py,
+backend/guard.py, backend/errors.py)."""
 
 import base64
 import json

@@ -476,12 +476,18 @@ def main() -> int:
             check=True,
             capture_output=True,
         )
+        database = (
+            "DATABASE_URL"
+            if os.environ.get("DATABASE_URL")
+            else "a throwaway cluster, deleted at the end"
+        )
+        servers = ", ".join(f"{a.name} on :{a.port}" for a in stack.apps)
         print(
             f"""
   Demo page:  {stack.url}/?api={stack.api_prefix}
   API:        {stack.url}{stack.api_prefix}/health   (through nginx)
-  App servers {", ".join(f"{a.name} on :{a.port}" for a in stack.apps)}; Redis on :{stack.redis_port}
-  PostgreSQL: {"DATABASE_URL" if os.environ.get("DATABASE_URL") else "a throwaway cluster, deleted at the end"}
+  App servers {servers}; Redis on :{stack.redis_port}
+  PostgreSQL: {database}
   Logs:       {stack.run_dir}/  (one JSON line per API request in app-*.log)
   Log in as demo / password. Ctrl-C stops everything.
 """,

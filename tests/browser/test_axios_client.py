@@ -44,16 +44,20 @@ TEST_PAGE = """<!doctype html>
     const events = [];
     const client = createApiClient({ baseURL, proactiveRefresh: false,
       onSessionExpired: (error) => expired.push(`${error.code}:${error.cause?.code}`) });
-    client.on('*', (e) => events.push({ type: e.type, path: e.path, reason: e.reason, code: e.code }));
+    client.on('*', (e) =>
+      events.push({ type: e.type, path: e.path, reason: e.reason, code: e.code }));
     let get = (path) => client.get(path);
     if (kind === 'axios') {
       const http = axios.create({ baseURL });
       installSilentRefresh(http, client);
-      get = (path) => http.get(path).then((response) => response.data, (error) => { throw toApiError(error); });
+      get = (path) => http.get(path).then(
+        (response) => response.data,
+        (error) => { throw toApiError(error); });
     }
     const settle = (promise) => promise.then(
       (body) => ({ ok: true, data: body.data, user: body.user.username }),
-      (error) => ({ ok: false, name: error.name, status: error.status, code: error.code, cause: error.cause?.code ?? null }));
+      (error) => ({ ok: false, name: error.name, status: error.status, code: error.code,
+                    cause: error.cause?.code ?? null }));
     window.t = { client, get, settle, events, expired };
   };
   window.pageReady = true;
@@ -157,7 +161,9 @@ def test_a_call_sent_during_the_refresh_waits_for_it_and_goes_out_once_with_the_
     backend = open_client(kind)
     expire_the_access_token(page)
     results = page.evaluate("""async () => {
-        const started = new Promise((resolve) => { const off = t.client.on('refresh-start', () => { off(); resolve(); }); });
+        const started = new Promise((resolve) => {
+            const off = t.client.on('refresh-start', () => { off(); resolve(); });
+        });
         const first = t.settle(t.get('/aaa'));
         await started;                       // the refresh is on its way (it takes 300 ms)
         const late = t.settle(t.get('/bbb'));

@@ -23,7 +23,8 @@ CALLS = """async (apiUrl) => {
         catch (error) { return { ok: false, status: error.status, code: error.code }; }
     };
     const nope = await outcome(() => api.get('/nope'));
-    const raw = await fetch(apiUrl + '/aaa', { method: 'DELETE', headers: { Authorization: 'Bearer x' } })
+    const bogus = { method: 'DELETE', headers: { Authorization: 'Bearer x' } };
+    const raw = await fetch(apiUrl + '/aaa', bogus)
         .then((r) => r.json().then((body) => ({ status: r.status, body })),
               (error) => ({ status: 0, error: String(error) }));
     const aaa = await outcome(() => api.get('/aaa'));

@@ -136,7 +136,8 @@ def burst_in_every_tab(pages) -> list[list[str]]:
 
 
 def test_three_tabs_without_web_locks_make_one_refresh_per_expiry_and_stay_logged_in(open_tabs):
-    """Plain http, not localhost: no secure context, no navigator.locks; the lease lock serialises the tabs."""
+    """Plain http, not localhost: no secure context, no navigator.locks; the lease lock
+    serialises the tabs."""
     backend, pages = open_tabs()
     for (
         page
@@ -168,10 +169,10 @@ def test_without_the_fallback_the_same_tabs_trip_reuse_detection(open_tabs):
     """The control experiment: the rounds above do reproduce the race.
     With locks: null, the tabs refresh together and the session ends."""
     _, pages = open_tabs(fallback=False)
-    for rounds in range(1, EXPIRIES + 1):
+    for expiry in range(1, EXPIRIES + 1):
         burst_in_every_tab(pages)
         expired = [code for page in pages for code in page.evaluate("() => tab.expired")]
         if expired:
+            print(f"logged out at expiry {expiry}: {expired}")
             break
-    print(f"logged out at expiry {rounds}: {expired}")
     assert "token_reused" in expired, f"no tab saw reuse detection in {EXPIRIES} expiries"

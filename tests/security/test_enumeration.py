@@ -149,7 +149,8 @@ def test_unknown_user_and_wrong_password_take_about_the_same_time(real_hash_app)
     wall_ratio = medians["unknown"]["wall"] / medians["wrong"]["wall"]
     print(
         f"\nlogin timing, medians of {ATTEMPTS} attempts each: unknown user "
-        f"{medians['unknown']['cpu'] * 1000:.1f} ms CPU, wrong password {medians['wrong']['cpu'] * 1000:.1f} ms "
+        f"{medians['unknown']['cpu'] * 1000:.1f} ms CPU, "
+        f"wrong password {medians['wrong']['cpu'] * 1000:.1f} ms "
         f"CPU, ratio {ratio:.2f} (wall-clock ratio {wall_ratio:.2f})"
     )
     assert 0.67 <= ratio <= 1.5, ratio

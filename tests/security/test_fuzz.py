@@ -163,7 +163,7 @@ def login_bodies(draw):
         body = (opener * depth).encode() + draw(st.sampled_from([b"", b"1" + b"]" * depth]))
     elif kind == "duplicate":
         name = json.dumps(draw(credential))
-        body = ('{"username": "demo", "username": %s, "password": "password"}' % name).encode()
+        body = f'{{"username": "demo", "username": {name}, "password": "password"}}'.encode()
     elif kind == "huge":
         size = draw(st.integers(min_value=16 * 1024 - 64, max_value=40 * 1024))
         body = b'{"username": "demo", "password": "' + b"x" * size + b'"}'

@@ -196,7 +196,8 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_budget(
     client = app.test_client()
     proxy = "10.0.0.1"
     for i in range(allowed):
-        spoof = f"192.0.2.{i}, 203.0.113.9"  # the client prepends junk; the proxy appends its real address
+        # The client prepends junk; the proxy appends its real address.
+        spoof = f"192.0.2.{i}, 203.0.113.9"
         assert (
             login(
                 client,
