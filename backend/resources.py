@@ -8,9 +8,8 @@ of a short-lived access token (and why it cannot be revoked early).
 import time
 
 from flask import Blueprint
-from flask_jwt_extended import get_jwt
 
-from .guard import access_token_required
+from .guard import access_token_required, current_claims
 
 bp = Blueprint("resources", __name__)
 
@@ -21,7 +20,7 @@ def health():
 
 
 def guarded_payload(data: str) -> dict:
-    claims = get_jwt()
+    claims = current_claims()
     return {
         "data": data,
         "user": {"id": int(claims["sub"]), "username": claims["username"]},
