@@ -17,9 +17,10 @@ from .cross_origin import init_cors
 from .database import engine_options, init_database
 from .errors import register_error_handlers
 from .extensions import db, init_limiter, jwt
-from .hardening import init_hardening
 from .openapi import bp as openapi_bp
 from .request_checks import init_request_checks
+from .request_log import init_request_log
+from .security_headers import init_security_headers
 from .tokens import has_required_claims
 
 
@@ -46,7 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_cors(app)
     init_request_checks(app)
     register_error_handlers(app)
-    init_hardening(app)
+    init_security_headers(app)
+    init_request_log(app)
 
     # API_PREFIX ("/api", say) moves every route, and the refresh cookie's
     # path with it (config.py), so the app sees the paths the browser uses.

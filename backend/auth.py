@@ -6,17 +6,17 @@ cookie is scoped to /auth, so the browser sends it to these routes only;
 the access token never appears in a cookie at all.
 """
 
-import hmac
 import time
 
 from flask import Blueprint, current_app, request
-from flask_jwt_extended import decode_token, get_jwt, jwt_required, unset_refresh_cookies
+from flask_jwt_extended import get_jwt, jwt_required, unset_refresh_cookies
 
 from .credentials import authenticate, failed_login, login_rate_limit, login_username_key
-from .errors import CSRF_FAILED_MESSAGE, ApiError
+from .csrf import CSRF_FAILED_MESSAGE, ascii_csrf_header, csrf_matches, refresh_claims_or_none
+from .errors import ApiError
 from .extensions import db, limiter
 from .models import User
-from .request_checks import ascii_csrf_header, read_credentials
+from .request_checks import read_credentials
 from .tokens import issue_tokens, revoke_family, spend_refresh_token, token_response
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -71,34 +71,14 @@ def logout():
     refresh_cookie = request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"])
     if not (sent or expected or refresh_cookie):
         return current_app.response_class(status=204)
-    if not (sent and expected and _same(sent, expected)):
+    if not (sent and expected and csrf_matches(sent, expected)):
         raise ApiError(401, "csrf_failed", CSRF_FAILED_MESSAGE)
-    claims = _refresh_claims_or_none(refresh_cookie)
+    claims = refresh_claims_or_none(refresh_cookie)
     if claims is not None:
-        if not _same(sent, claims["csrf"]):
+        if not csrf_matches(sent, claims["csrf"]):
             raise ApiError(401, "csrf_failed", CSRF_FAILED_MESSAGE)
         revoke_family(claims["family"])
         db.session.commit()
     response = current_app.response_class(status=204)
     unset_refresh_cookies(response)  # the two cookies we set; nothing else
     return response
-
-
-def _same(sent: str, expected: str) -> bool:
-    return hmac.compare_digest(sent.encode("utf-8", "replace"), expected.encode("utf-8", "replace"))
-
-
-def _refresh_claims_or_none(token: str | None) -> dict | None:
-    """The refresh cookie's claims, or None when there is no valid one
-    (expired, tampered, another type): then there is nothing to revoke."""
-    if not token:
-        return None
-    try:
-        claims = decode_token(token)
-    except Exception:  # any decoding problem means "no valid session"
-        return None
-    if claims.get("type") != "refresh" or not all(
-        isinstance(claims.get(name), str) for name in ("family", "csrf")
-    ):
-        return None
-    return claims

@@ -16,6 +16,8 @@ from flask_jwt_extended.exceptions import (
 from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 
+from .csrf import CSRF_FAILED_MESSAGE
+
 
 class ApiError(Exception):
     """Raise this anywhere in a view to answer with a JSON error."""
@@ -43,8 +45,6 @@ def error_response(status: int, code: str, message: str, response=None):
         response.headers["WWW-Authenticate"] = challenge
     return response
 
-
-CSRF_FAILED_MESSAGE = "The X-CSRF-TOKEN header is missing or does not match."
 
 # Exceptions flask-jwt-extended and PyJWT raise while reading a token, and the
 # code we answer with. Anything not listed here is an "invalid_token".

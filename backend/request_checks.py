@@ -1,14 +1,12 @@
-"""Input hardening: read what a client sent without ever turning hostile
-input into a 500. The routes in auth.py call these; nothing here decides
-who may log in.
+"""Reading what a client sent without ever turning hostile input into a
+500. The routes in auth.py call these; nothing here decides who may log in.
 """
 
-import functools
 import re
 
 from flask import Flask, current_app, request
 
-from .errors import CSRF_FAILED_MESSAGE, ApiError
+from .errors import ApiError
 
 
 def json_body():
@@ -58,24 +56,6 @@ def _encodes(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def ascii_csrf_header(view):
-    """Refuse a non-ASCII X-CSRF-TOKEN header as a plain CSRF failure.
-
-    flask-jwt-extended compares the header with hmac.compare_digest(str, str),
-    which raises TypeError (a 500) for non-ASCII text. Our CSRF values are
-    ASCII, so such a header can only be wrong: say so before that check runs.
-    """
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        sent = request.headers.get(current_app.config["JWT_REFRESH_CSRF_HEADER_NAME"], "")
-        if not sent.isascii():
-            raise ApiError(401, "csrf_failed", CSRF_FAILED_MESSAGE)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 BEARER_SCHEME = re.compile(r"^\s*bearer(?=\s)", re.IGNORECASE)

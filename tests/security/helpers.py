@@ -12,7 +12,7 @@ CASE_COUNTS: dict[str, Counter] = {}
 
 TRACEBACK_MARKERS = (b"Traceback", b'File "')
 
-# The headers every response must carry, whatever the input (backend/hardening.py).
+# The headers every response must carry, whatever the input (backend/security_headers.py).
 REQUIRED_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
