@@ -208,7 +208,7 @@ bench: $(VENV)/.installed ## measure the client queue (needs Node), the server a
 
 images: $(VENV)/.installed ## regenerate docs/images/ from the real page in Chromium
 	@echo "Regenerating docs/images/ (a backend, the page and Chromium, a few seconds each):"
-	@$(PY) tests/make_images.py
+	@$(PY) docs/tools/make_images.py
 
 clean: ## remove the virtual environment and caches (keeps the instance folder)
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/browser/screenshots tests/newman/node_modules tests/axios/node_modules tests/types/node_modules tests/lint/node_modules

@@ -50,7 +50,7 @@ def runnable_groups() -> dict[str, list[Command]]:
     groups: dict[str, list[Command]] = {}
     for doc in sorted(DOCS.rglob("*.md")):
         if doc.parent.name in TRANSLATIONS:
-            continue  # identical copies of the English blocks (tests/docs_i18n.py checks that)
+            continue  # identical copies of the English blocks (docs/tools/docs_i18n.py checks that)
         lines = doc.read_text().splitlines()
         for i, line in enumerate(lines):
             marker = re.fullmatch(r"<!--\s*run:\s*([\w-]+)\s*-->", line.strip())

@@ -1,6 +1,6 @@
 """The guide shows only pictures that `make images` makes from the real page.
 
-tests/make_images.py lists each image with the scenario that produces it;
+docs/tools/make_images.py lists each image with the scenario that produces it;
 a picture drawn or taken by hand would drift from the page, so the docs may
 not use one.
 """
@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def generated_images() -> set[str]:
-    import make_images  # tests/make_images.py, beside this file
+    import make_images  # docs/tools/make_images.py
 
     return set(make_images.IMAGES)
 

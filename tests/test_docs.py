@@ -1,7 +1,7 @@
 """The docs are checked like code.
 
 - every code excerpt still matches the source it was copied from
-  (tests/docs_excerpts.py; `python tests/docs_excerpts.py --write` updates them);
+  (docs/tools/docs_excerpts.py; `python docs/tools/docs_excerpts.py --write` updates them);
 - every relative link, image and #anchor resolves (GitHub's heading slugs);
 - every numbered chapter is in docs/README.md's index, and the other way round,
   and each one starts with what you will build and ends with how to check it;
@@ -195,7 +195,7 @@ def mermaid_blocks(files: list[Path]):
 def test_every_excerpt_matches_its_source():
     problems = docs_excerpts.check(ROOT, markdown_files())
     assert not problems, (
-        "Docs and code have drifted; run `python tests/docs_excerpts.py --write` "
+        "Docs and code have drifted; run `python docs/tools/docs_excerpts.py --write` "
         "and reread the prose around each excerpt:\n\n" + "\n\n".join(problems)
     )
 

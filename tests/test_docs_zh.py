@@ -1,6 +1,6 @@
 """The Chinese edition (docs/zh-CN/) stays in step with the English.
 
-tests/docs_i18n.py does the checking; these tests run it on the real docs,
+docs/tools/docs_i18n.py does the checking; these tests run it on the real docs,
 and on small broken copies, so each rule is shown to fail when it should.
 """
 

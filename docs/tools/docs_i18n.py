@@ -6,7 +6,7 @@ docs/05-refresh-rotation-reuse.md). It is written for its readers, not word
 for word, but it must carry the same *checked* parts as the English:
 
 - the same code excerpts (`<!-- excerpt: ... -->`), in the same order: the code
-  stays in English, since it is the same code, and tests/docs_excerpts.py
+  stays in English, since it is the same code, and docs/tools/docs_excerpts.py
   keeps both editions' copies in sync with the source;
 - the same run blocks (`<!-- run: ... -->`), command for command: the English
   ones are run by tests/test_curl.py, so identical copies are proven too;
@@ -22,9 +22,9 @@ a hash of the English chapter with its excerpt bodies left out (those follow
 the code by themselves). When the English prose changes, the hash no longer
 matches and the test fails, naming the chapter: update the translation, then
 
-    python tests/docs_i18n.py --stamp docs/zh-CN/05-refresh-rotation-reuse.md
+    python docs/tools/docs_i18n.py --stamp docs/zh-CN/05-refresh-rotation-reuse.md
 
-    python tests/docs_i18n.py           # check every translation
+    python docs/tools/docs_i18n.py           # check every translation
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import docs_excerpts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 
 # The editions, and what a chapter in each must look like.
@@ -173,7 +173,7 @@ def problems(lang: str, docs: Path = DOCS) -> list[str]:
         elif stamp["digest"] != english_digest(english):
             found.append(
                 f"{rel}: docs/{english.name} changed since it was translated; update the "
-                f"translation, then run python tests/docs_i18n.py --stamp {rel}"
+                f"translation, then run python docs/tools/docs_i18n.py --stamp {rel}"
             )
         want, got = checked_parts(english), checked_parts(translated)
         for kind in ("excerpts", "runs", "images", "diagrams"):
@@ -278,5 +278,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).parent))
+    # The link finder and prose reader are tests/test_docs.py's own.
+    sys.path.insert(0, str(ROOT / "tests"))
     sys.exit(main())

@@ -17,8 +17,8 @@ after it holds a copy of that code:
 
 Never by line numbers: they drift silently, names do not.
 
-    python tests/docs_excerpts.py           # check: lists every excerpt that differs
-    python tests/docs_excerpts.py --write   # rewrite the blocks from the sources
+    python docs/tools/docs_excerpts.py           # check: lists every excerpt that differs
+    python docs/tools/docs_excerpts.py --write   # rewrite the blocks from the sources
 
 tests/test_docs.py runs the check, so `make test` fails when docs and code drift.
 """
@@ -34,7 +34,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 MARKER = re.compile(r"^<!--\s*excerpt:\s*(?P<source>\S+?)::(?P<name>[\w.\-]+)\s*-->\s*$")
 FENCE_OPEN = re.compile(r"^```(?P<lang>[\w-]*)\s*$")
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     count = sum(len(find_excerpts(d)) for d in (docs or default_docs(ROOT)))
     print(
         f"{count} excerpts, {len(problems)} out of date"
-        + (": run python tests/docs_excerpts.py --write" if problems else "")
+        + (": run python docs/tools/docs_excerpts.py --write" if problems else "")
     )
     return 1 if problems else 0
 
