@@ -144,8 +144,9 @@ def test_killed_app_server_mid_burst_loses_nothing_and_the_session_continues_aft
         with engine.connect() as connection:
             rows = connection.execute(
                 sa.text(
-                    "SELECT family, spent_at IS NOT NULL, revoked_at IS NOT NULL FROM refresh_tokens "
-                    "WHERE family = (SELECT family FROM refresh_tokens ORDER BY issued_at DESC, id DESC LIMIT 1)"
+                    "SELECT family, spent_at IS NOT NULL, revoked_at IS NOT NULL "
+                    "FROM refresh_tokens WHERE family = (SELECT family FROM refresh_tokens "
+                    "ORDER BY issued_at DESC, id DESC LIMIT 1)"
                 )
             ).all()
     finally:
