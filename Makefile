@@ -91,6 +91,8 @@ demo: export REFRESH_DELAY_MS := 800
 demo: run ## `make run` with 20 s access tokens and a visible 800 ms refresh (LAN=1 for a room)
 
 serve: $(VENV)/.installed ## production entry point: gunicorn, 2 x cores + 1 workers on 127.0.0.1:5001 (needs JWT_SECRET_KEY)
+	@# gunicorn reads WEB_CONCURRENCY before its config file and fails on an empty one.
+	@[ -n "$$(echo $$WEB_CONCURRENCY)" ] || unset WEB_CONCURRENCY; \
 	APP_ENV=$${APP_ENV:-production} $(VENV)/bin/gunicorn -c backend/gunicorn.conf.py 'backend:create_app()'
 
 # nginx -> two gunicorn app servers -> PostgreSQL + Redis, all on loopback

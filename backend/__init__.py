@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import auth, resources
 from .cli import register_commands
 from .config import load_config
+from .credentials import init_credentials
 from .cross_origin import init_cors
 from .database import engine_options, init_database
 from .errors import register_error_handlers
@@ -58,4 +59,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(openapi_bp, url_prefix=prefix or None)  # GET /openapi.json
     register_commands(app)
     init_database(app)
+    init_credentials()
     return app

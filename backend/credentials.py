@@ -19,8 +19,15 @@ from .request_checks import json_body, request_too_large
 @functools.cache
 def dummy_password_hash() -> str:
     """A hash to check against when the user does not exist, so an unknown
-    username costs the same time as a wrong password (no enumeration)."""
+    username costs the same time as a wrong password (no enumeration).
+    Built once at start-up (init_credentials): built on first use, it would
+    make each worker's first unknown-user login cost two hashes, not one."""
     return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def init_credentials() -> None:
+    """Build the dummy hash now, in the process that forks the workers."""
+    dummy_password_hash()
 
 
 def authenticate(username: str, password: str) -> User:

@@ -5,6 +5,8 @@ asks first (a preflight OPTIONS) before every request that carries an
 Authorization or X-CSRF-TOKEN header, which after login is every request.
 """
 
+import re
+
 from flask import Flask, request
 
 from .extensions import cors
@@ -35,10 +37,21 @@ def answer_preflight(app: Flask):
     return hook
 
 
+def exact_matchers(origins: list[str]) -> list[re.Pattern]:
+    """One pattern per origin that matches exactly that origin and nothing else.
+
+    flask-cors reads a plain string as a regular expression as soon as it
+    contains a character such as [ or *, and then matches only its start:
+    "http://[::1]:8000" would never match itself, and "https://.*" would
+    match every site. config.py lets only exact origins through; escaping
+    them here means flask-cors never has a pattern to guess at."""
+    return [re.compile(re.escape(origin) + r"\Z", re.IGNORECASE) for origin in origins]
+
+
 def init_cors(app: Flask) -> None:
     cors.init_app(
         app,
-        origins=app.config["CORS_ORIGINS"],
+        origins=exact_matchers(app.config["CORS_ORIGINS"]),
         supports_credentials=True,  # the refresh cookie must cross origins
         allow_headers=["Authorization", "Content-Type", "X-CSRF-TOKEN"],
         methods=PREFLIGHT_METHODS,

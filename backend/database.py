@@ -1,10 +1,17 @@
 """Database set-up: engine options, SQLite's pragmas, and creating the tables."""
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from .config import ConfigError
+from .errors import error_response
 from .extensions import db
+
+# What the driver raises when it cannot reach the database or lost the
+# connection (a closed port, a restart, a full pool, SQLite's lock timeout).
+UNREACHABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 
 
 def engine_options(database_url: str) -> dict:
@@ -38,10 +45,36 @@ def create_tables() -> None:
     db.create_all()
 
 
+def database_unavailable(error: Exception):
+    """The database cannot be reached right now: a 503 the client may retry,
+    never a 500 that reads like a bug. Details go to the log only."""
+    current_app.logger.error("database unreachable: %s", error.__class__.__name__)
+    response = error_response(
+        503, "database_unavailable", "The service is unavailable for a moment; please try again."
+    )
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def check_connection() -> None:
+    """Stop start-up when the database cannot be reached at all: without it
+    not one request could work, and the tables could not be created."""
+    try:
+        with db.engine.connect():
+            pass
+    except UNREACHABLE as error:
+        url = db.engine.url.render_as_string(hide_password=True)
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0][:200]
+        raise ConfigError(f"DATABASE_URL: cannot connect to {url}: {reason}") from None
+
+
 def init_database(app: Flask) -> None:
+    for error_class in UNREACHABLE:
+        app.register_error_handler(error_class, database_unavailable)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _on_sqlite_connect)
+        check_connection()
         try:
             create_tables()
         except SQLAlchemyError as error:

@@ -25,6 +25,7 @@ import http.client
 import itertools
 import json
 import os
+import signal
 import subprocess
 import threading
 from http.cookies import SimpleCookie
@@ -345,6 +346,54 @@ def test_production_refuses_to_boot_without_an_explicit_secret(tmp_path):
     assert "APP_ENV=production needs an explicit JWT_SECRET_KEY" in output
 
 
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("WEB_CONCURRENCY", "0"),  # a listening socket with no worker to answer
+        ("GUNICORN_BIND", ":5001"),  # every interface, by accident
+        ("ACCESS_TOKEN_TTL", "300000000000"),  # past year 9999: every login a 500
+        ("DATABASE_URL", "postgresql+psycopg://app:pw@127.0.0.1:{free_port}/app"),
+        ("DATABASE_URL", "mysql://app:pw@127.0.0.1/app"),  # no driver installed
+    ],
+)
+def test_gunicorn_stops_on_a_bad_setting_with_a_message_naming_it(tmp_path, name, value):
+    env = production_env(tmp_path)
+    env[name] = value.format(free_port=free_port())
+    env["JWT_SECRET_KEY"] = "9f1c3e7a5b2d4f6081a3c5e7092b4d6f8a1c3e5f7091b3d5f7a9c1e3f5a7b9d1"
+    try:
+        finished = subprocess.run(
+            SERVE, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"gunicorn started (and kept running) with {name}={value!r}")
+    output = finished.stdout + finished.stderr
+    assert finished.returncode != 0, output
+    assert name in output, output
+
+
+def test_make_serve_reads_an_empty_web_concurrency_as_the_default(tmp_path):
+    port = free_port()
+    env = production_env(tmp_path, WEB_CONCURRENCY="", BACKEND_PORT=str(port))
+    env["JWT_SECRET_KEY"] = "9f1c3e7a5b2d4f6081a3c5e7092b4d6f8a1c3e5f7091b3d5f7a9c1e3f5a7b9d1"
+    log_path = tmp_path / "make-serve.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            ["make", "--no-print-directory", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # make, its shell and gunicorn: stopped together below
+        )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", process, timeout=60)
+    except RuntimeError as error:
+        pytest.fail(f"{error}\n{log_path.read_text()}")
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
 def cookie_attributes(set_cookie_headers: list[str]) -> dict[str, set[str]]:
     """{cookie name: {lower-cased attributes, e.g. 'secure', 'path=/auth'}}"""
     parsed = {}
@@ -462,14 +511,18 @@ def test_request_log_has_one_line_per_request_and_no_secrets(serve, tmp_path):
 
 def test_guarded_routes_answer_without_any_database(tmp_path):
     """Why /aaa is cheap: the access token is checked with the signing key
-    alone. With a database that cannot even be opened, /aaa still answers,
+    alone. With a database that can no longer be opened, /aaa still answers,
     while /auth/login (which must read the users table) cannot."""
+    import shutil
+
     from helpers import make_token
 
     from backend import create_app
 
-    unreachable = f"sqlite:///{tmp_path / 'no-such-directory' / 'app.sqlite'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": unreachable})
+    folder = tmp_path / "data"
+    folder.mkdir()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'app.sqlite'}"})
+    shutil.rmtree(folder)  # start-up closed its connections: none can be opened now
     client = app.test_client()
     token = make_token(app, user_id=7, username="demo")
 
@@ -477,4 +530,4 @@ def test_guarded_routes_answer_without_any_database(tmp_path):
     assert guarded.status_code == 200
     assert guarded.json["user"] == {"id": 7, "username": "demo"}
     login = client.post("/auth/login", json={"username": "demo", "password": "password"})
-    assert (login.status_code, login.json["error"]) == (500, "internal_error")
+    assert (login.status_code, login.json["error"]) == (503, "database_unavailable")

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,22 +67,42 @@ def postgres_bin(name: str) -> str | None:
 
 
 def wait_for(
-    check, what: str, process: subprocess.Popen | None = None, timeout: float = 30.0
+    check,
+    what: str,
+    process: subprocess.Popen | None = None,
+    timeout: float = 30.0,
+    log: Path | None = None,
 ) -> None:
-    """Poll `check()` until it is true: "is it answering?" can only be asked."""
+    """Poll `check()` until it is true: "is it answering?" can only be asked.
+    A failure says what happened, with the last lines of `log` if given."""
     deadline = time.monotonic() + timeout
-    while not check():
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{what} exited with status {process.returncode}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not come up within {timeout:.0f} s")
-        time.sleep(0.05)
+    try:
+        while not check():
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"{what} exited with status {process.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not come up within {timeout:.0f} s")
+            time.sleep(0.05)
+    except RuntimeError as error:
+        raise RuntimeError(f"{error}{last_lines(log)}") from None
+
+
+def last_lines(log: Path | None, count: int = 10) -> str:
+    if log is None or not log.exists():
+        return ""
+    lines = log.read_text(errors="replace").splitlines()[-count:]
+    return f"\n--- the last lines of {log}:\n" + "\n".join(lines)
 
 
 def answers_http(url: str) -> bool:
+    """True once `url` answers 2xx or 3xx; False while nothing answers. Any
+    other answer will not fix itself by waiting: it stops start-up at once,
+    saying what answered (a 403 from nginx that cannot read the page, say)."""
     try:
         with urllib.request.urlopen(url, timeout=1):
             return True
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"{url} answered {error.code} {error.reason}") from None
     except OSError:
         return False
 
@@ -195,16 +216,19 @@ class Stack:
             ],
         ).start()
         self.database_url = self.database_url or self._throwaway_postgres()
-        wait_for(self.redis_answers, "redis-server", self.redis.process)
+        wait_for(self.redis_answers, "redis-server", self.redis.process, log=self.redis.log_path)
 
         self.app_env = self._app_env()
-        subprocess.run(
+        init_db = subprocess.run(
             [str(BIN / "flask"), "--app", "backend", "init-db"],
             cwd=ROOT,
             env=self.app_env,
-            check=True,
             capture_output=True,
+            text=True,
         )
+        if init_db.returncode:
+            tail = "\n".join(init_db.stderr.splitlines()[-10:])
+            raise RuntimeError(f"flask init-db failed with status {init_db.returncode}:\n{tail}")
         for index in range(self.app_servers):
             self.apps.append(self._app_server("app-" + "abcdefgh"[index]))
         for app in self.apps:
@@ -259,7 +283,8 @@ class Stack:
         return app.start()
 
     def wait_until_up(self, app: AppServer) -> None:
-        wait_for(lambda: answers_http(app.url + self.api_prefix + "/health"), app.name, app.process)
+        url = app.url + self.api_prefix + "/health"
+        wait_for(lambda: answers_http(url), app.name, app.process, log=app.log_path)
 
     def restart(self, app: AppServer) -> None:
         """Start a stopped (or killed) app server again on its own port."""
@@ -280,7 +305,7 @@ class Stack:
             "RUN_DIR": str(folder),
             "UPSTREAM_SERVERS": servers,
             "LISTEN": f"{HOST}:{port}",
-            "FRONTEND_ROOT": str(ROOT / "frontend"),
+            "FRONTEND_ROOT": str(self.readable_frontend()),
             "API_PREFIX": self.api_prefix,
         }
         text = (HERE / "nginx.conf.template").read_text()
@@ -302,8 +327,23 @@ class Stack:
                 "daemon off;",
             ],
         ).start()
-        wait_for(lambda: answers_http(f"http://{HOST}:{port}/"), name, nginx.process)
+        error_log = folder / "nginx-error.log"
+        wait_for(lambda: answers_http(f"http://{HOST}:{port}/"), name, nginx.process, log=error_log)
         return nginx
+
+    def readable_frontend(self) -> Path:
+        """A copy of frontend/ that every user can read, made once per stack.
+
+        nginx started by root serves files as `nobody`, who cannot read a
+        checkout inside a private folder (/root, a 0700 home): the page would
+        be a 403. The copy lives in the run folder (0755, files 0644).
+        Edits to frontend/ show after a restart of the stack."""
+        copy = self.run_dir / "frontend"
+        if not copy.exists():
+            shutil.copytree(ROOT / "frontend", copy)
+            for path in [copy, *copy.rglob("*")]:
+                os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        return copy
 
     def _service(self, name: str, command: list[str]) -> Service:
         service = Service(name, command, self.run_dir / f"{name}.log")
@@ -328,7 +368,7 @@ class Stack:
     def restart_redis(self) -> None:
         self.redis.stop()
         self.redis.start()
-        wait_for(self.redis_answers, "redis-server", self.redis.process)
+        wait_for(self.redis_answers, "redis-server", self.redis.process, log=self.redis.log_path)
 
     # --- a throwaway PostgreSQL ------------------------------------------------
     def _throwaway_postgres(self) -> str:
@@ -433,7 +473,7 @@ def main() -> int:
     parser.add_argument(
         "--workers",
         type=int,
-        default=int(os.environ.get("WEB_CONCURRENCY", 3)),
+        default=int(os.environ.get("WEB_CONCURRENCY", "").strip() or 3),
         help="gunicorn workers per app server (default 3)",
     )
     args = parser.parse_args()
@@ -476,18 +516,14 @@ def main() -> int:
             check=True,
             capture_output=True,
         )
-        database = (
-            "DATABASE_URL"
-            if os.environ.get("DATABASE_URL")
-            else "a throwaway cluster, deleted at the end"
-        )
-        servers = ", ".join(f"{a.name} on :{a.port}" for a in stack.apps)
+        apps = ", ".join(f"{a.name} on :{a.port}" for a in stack.apps)
+        database = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "a throwaway cluster"
         print(
             f"""
   Demo page:  {stack.url}/?api={stack.api_prefix}
   API:        {stack.url}{stack.api_prefix}/health   (through nginx)
-  App servers {servers}; Redis on :{stack.redis_port}
-  PostgreSQL: {database}
+  App servers {apps}; Redis on :{stack.redis_port}
+  PostgreSQL: {database}{"" if os.environ.get("DATABASE_URL") else ", deleted at the end"}
   Logs:       {stack.run_dir}/  (one JSON line per API request in app-*.log)
   Log in as demo / password. Ctrl-C stops everything.
 """,

@@ -100,6 +100,6 @@ def test_the_first_request_after_a_database_restart_succeeds(throwaway_cluster, 
 
     restart()
 
-    assert login_without_ping() == 500  # the dead pooled connection: what pre-ping prevents
+    assert login_without_ping() == 503  # the dead pooled connection: what pre-ping prevents
     assert login() == 200
     assert login() == 200

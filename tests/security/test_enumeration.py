@@ -8,6 +8,7 @@ limit, so a slow or busy machine does not make the test flaky.
 tests/test_auth.py checks one pair of responses; this goes further.
 """
 
+import hashlib
 import statistics
 import time
 
@@ -162,3 +163,28 @@ def test_the_timing_measurement_would_catch_a_missing_dummy_hash(real_hash_app, 
     monkeypatch.setattr(backend.credentials, "dummy_password_hash", lambda: cheap_hash("x"))
     medians = median_login_times(real_hash_app.test_client(), 8)
     assert medians["unknown"]["cpu"] / medians["wrong"]["cpu"] < 0.5, medians
+
+
+def test_a_fresh_process_hashes_once_for_its_first_unknown_user_as_for_a_wrong_password(
+    app_factory, monkeypatch
+):
+    """Cost counted as password-hash computations, not time. A process that
+    built the dummy hash on first use paid two hashes for its first unknown
+    user (build, then check) against one for a wrong password: each fresh
+    worker told the two apart."""
+    backend.credentials.dummy_password_hash.cache_clear()  # as in a process just started
+    app = app_factory()
+    add_user(app, "demo", "password", fast=False)
+    hashes = []
+    scrypt = hashlib.scrypt
+    monkeypatch.setattr(hashlib, "scrypt", lambda *a, **k: hashes.append(1) or scrypt(*a, **k))
+    client = app.test_client()
+    counted = {}
+    for kind, body in (
+        ("unknown", {"username": "nobody", "password": "password"}),
+        ("wrong", {"username": "demo", "password": "wrong"}),
+    ):
+        hashes.clear()
+        assert client.post("/auth/login", json=body).status_code == 401
+        counted[kind] = len(hashes)
+    assert counted == {"unknown": 1, "wrong": 1}

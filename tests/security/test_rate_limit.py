@@ -6,11 +6,19 @@ Only failed logins (401) count: a presenter logging in again and again is
 never blocked, and malformed requests (400, 413) burn nobody's budget.
 """
 
+import shutil
+import socket
+import subprocess
+
 import pytest
+from helpers import skip_or_fail
 from limits import parse
 from limits.errors import ConfigurationError
+from sqlalchemy import event
 
 from backend.config import load_config
+from backend.deploy.stack import free_port, wait_for
+from backend.extensions import db
 
 from .helpers import add_user, assert_error, assert_safe_response
 
@@ -40,6 +48,12 @@ def login(client, body, address="203.0.113.1", **headers):
     return client.post(
         "/auth/login", json=body, environ_base={"REMOTE_ADDR": address}, headers=headers
     )
+
+
+def assert_store_down(response):
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert response.json["error"] == "rate_limit_unavailable"
+    assert response.headers["Retry-After"] and "Set-Cookie" not in response.headers
 
 
 def assert_rate_limited(response, limit_seconds=60):
@@ -280,3 +294,60 @@ def test_an_app_with_rate_limiting_off_does_not_switch_it_off_for_the_next(
     for _ in range(allowed):
         assert login(client, WRONG).status_code == 401
     assert_rate_limited(login(client, WRONG))
+
+
+@pytest.fixture
+def redis_server(tmp_path, app_factory):
+    """A real redis-server on a free port: (port, process)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        skip_or_fail("redis-server is not installed")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def answers() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    wait_for(answers, "redis-server", process)
+    yield port, process
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    # The limiter is shared by every app: rebind it to a store that exists,
+    # for the counters' reset after this test.
+    app_factory()
+
+
+def test_a_limiter_store_failing_between_the_check_and_the_count_fails_closed(
+    app_factory, redis_server, cheap_dummy_hash
+):
+    """Redis dies after the limiter checked the counters (before the view)
+    and before it counts the failure (after it): a 503, never a 500."""
+    port, redis = redis_server
+    store = f"redis://127.0.0.1:{port}/0?socket_connect_timeout=1&socket_timeout=1"
+    app = app_factory(RATELIMIT_STORAGE_URI=store, LOGIN_RATE_LIMIT="10 per minute")
+    add_user(app, "demo", "password")
+    client = app.test_client()
+    counted = login(client, WRONG)
+    assert counted.status_code == 401 and counted.headers["X-RateLimit-Remaining"] == "9"
+
+    def stop_redis(*_args):
+        if redis.poll() is None:
+            redis.kill()
+            redis.wait()
+
+    with app.app_context():
+        # The view's user lookup runs after the check and before the count.
+        event.listen(db.engine, "before_cursor_execute", stop_redis)
+    assert_store_down(login(client, WRONG))
+    assert redis.poll() is not None  # it really died in the middle of that request
+    assert_store_down(login(client, RIGHT))  # and the next check fails closed too

@@ -4,6 +4,8 @@ servers (gunicorn, 3 workers each) that share PostgreSQL and Redis.
 Which app server answered is read from each server's own request log
 (REQUEST_LOG), not from anything nginx adds to responses."""
 
+import json
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -148,3 +150,46 @@ def test_logins_fail_closed_with_a_503_while_redis_is_down_and_sessions_go_on(st
         stack.restart_redis()
     statuses = {client.login()[0] for _ in range(4)}
     assert statuses == {200}
+
+
+def raw_request(stack, request: bytes) -> tuple[int, dict, bytes]:
+    """Send bytes no HTTP library would send; (status, headers, body)."""
+    with socket.create_connection(("127.0.0.1", stack.port), timeout=10) as s:
+        s.sendall(request)
+        received = b""
+        while chunk := s.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    "request_bytes,status,code",
+    [
+        (b"NONSENSE\r\n\r\n", 400, "bad_request"),
+        (
+            b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n"
+            b"Connection: close\r\n\r\n",
+            413,
+            "payload_too_large",
+        ),
+        (
+            b"GET /api/health?" + b"a" * 10000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+            414,
+            "request_uri_too_long",
+        ),
+        (
+            b"GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 10000 + b"\r\n\r\n",
+            431,
+            "request_header_fields_too_large",
+        ),
+    ],
+    ids=["malformed", "body-too-large", "uri-too-long", "headers-too-large"],
+)
+def test_nginx_answers_its_own_errors_in_json(stack, request_bytes, status, code):
+    answered, headers, body = raw_request(stack, request_bytes)
+    assert answered == status, body[:300]
+    assert headers["content-type"] == "application/json"
+    assert json.loads(body)["error"] == code
