@@ -15,9 +15,14 @@ from flask_jwt_extended import decode_token, get_jwt, jwt_required, unset_refres
 from .credentials import authenticate, failed_login, login_rate_limit, login_username_key
 from .errors import CSRF_FAILED_MESSAGE, ApiError
 from .extensions import db, limiter
-from .models import User
 from .request_checks import ascii_csrf_header, read_credentials
-from .tokens import issue_tokens, revoke_family, spend_refresh_token, token_response
+from .tokens import (
+    TokenReused,
+    issue_tokens,
+    revoke_family,
+    rotate_refresh_token,
+    token_response,
+)
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -42,15 +47,13 @@ def refresh():
     delay_ms = current_app.config["REFRESH_DELAY_MS"]
     if delay_ms:  # demo only: make the queue visible on the timeline
         time.sleep(delay_ms / 1000)
-    claims = get_jwt()
-    user_id = int(claims["sub"])
-    # Raises token_reused / token_revoked, or invalid_token when the token's
-    # jti, user and family do not all match our record.
-    spend_refresh_token(claims["jti"], user_id, claims["family"])
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise ApiError(401, "invalid_token", "The user no longer exists.")
-    tokens = issue_tokens(user, family=claims["family"], auth_time=claims["auth_time"])
+    try:
+        # Raises token_reused / token_revoked, or invalid_token when the
+        # token's jti, user and family do not all match our record.
+        tokens = rotate_refresh_token(get_jwt())
+    except TokenReused:
+        db.session.commit()  # the family's revocation outlives this failed request
+        raise
     response = token_response(tokens)
     db.session.commit()  # the spend and the new token land together, or neither
     return response

@@ -18,6 +18,8 @@ from sqlalchemy.exc import ArgumentError
 DEFAULT_CORS_ORIGINS = "http://localhost:8000,http://127.0.0.1:8000"
 MIN_SECRET_BYTES = 32  # HS256 wants a key at least as long as its 256-bit hash
 MIN_DISTINCT_SECRET_CHARS = 8  # even a hex key of 32 bytes has about 16
+# A "recent" password older than a day protects nothing a login does not.
+MAX_REAUTH_AGE = 24 * 3600
 # Storage schemes of the `limits` library that a deployment would use.
 STORAGE_SCHEMES = {
     "memory",
@@ -35,7 +37,7 @@ class ConfigError(RuntimeError):
     """Raised when the environment asks for something unsafe or impossible."""
 
 
-def env_int(name: str, default: int, minimum: int = 0) -> int:
+def env_int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -45,6 +47,8 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, got {value}")
     return value
 
 
@@ -216,10 +220,17 @@ def load_config(instance_path: str) -> dict:
         # Every route lives under this path ("/api" behind a proxy that serves
         # the page on the same origin); the refresh cookie's path follows it.
         "API_PREFIX": api_prefix,
-        # Seconds during which a just-rotated refresh token may be presented
-        # again (a lost response) without counting as reuse. 0 = off.
-        "REFRESH_REUSE_GRACE_S": env_int("REFRESH_REUSE_GRACE_S", 0),
+        # Seconds during which a just-spent refresh token, presented again
+        # (its answer was lost), gets the successor already issued instead of
+        # counting as reuse. 10 s covers a retry after a client's timeout;
+        # 0 = strict reuse detection (tokens.successor_to_resend).
+        "REFRESH_REUSE_GRACE_S": env_int("REFRESH_REUSE_GRACE_S", 10),
         "SESSION_MAX_AGE": timedelta(seconds=env_int("SESSION_MAX_AGE", 30 * 24 * 3600, minimum=1)),
+        # How recent the user's password must be for a sensitive request
+        # (ending other sessions): older gets 403 reauth_required.
+        "REAUTH_MAX_AGE": timedelta(
+            seconds=env_int("REAUTH_MAX_AGE", 900, minimum=1, maximum=MAX_REAUTH_AGE)
+        ),
         # Failed logins allowed per username and per client address.
         "LOGIN_RATE_LIMIT": env_rate_limit("LOGIN_RATE_LIMIT", "10 per minute"),
         "RATELIMIT_STORAGE_URI": env_storage_uri("RATELIMIT_STORAGE_URI", "memory://"),

@@ -424,7 +424,8 @@ def token_check_us(workdir: Path) -> tuple[float, float | None]:
         verify_access_token = None
     app = create_app()
     with app.app_context():
-        token = create_access_token("1", additional_claims={"username": USERNAME})
+        claims = {"username": USERNAME, "sid": "bench", "auth_time": int(time.time())}
+        token = create_access_token("1", additional_claims=claims)
     rounds, costs = 2000, []
     for check in (lambda: verify_jwt_in_request(locations=["headers"]), verify_access_token):
         if check is None:

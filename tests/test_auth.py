@@ -4,7 +4,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from helpers import add_user, make_token, unverified_claims
+from helpers import AuthActions, add_user, make_token, unverified_claims
 
 from backend.extensions import db
 from backend.models import RefreshToken
@@ -58,7 +58,7 @@ def test_refresh_cookie_is_secure_in_production(app_factory, monkeypatch):
 
 def test_every_login_records_a_refresh_token_in_a_new_family(app, auth):
     auth.login()
-    auth.login()
+    AuthActions(app.test_client()).login()  # another device
     with app.app_context():
         rows = db.session.scalars(db.select(RefreshToken)).all()
     assert len(rows) == 2
@@ -151,6 +151,7 @@ def test_reused_refresh_token_revokes_the_family(auth):
     auth.login()
     stolen = auth.refresh_cookie()
     assert auth.refresh().status_code == 200  # the legitimate client rotates
+    assert auth.refresh().status_code == 200  # ...twice: R0's successor is spent too
     newest = auth.refresh_cookie()
 
     auth.use_refresh_cookie(stolen)  # the thief replays the spent token
@@ -170,6 +171,7 @@ def test_reuse_does_not_touch_other_sessions(app, auth):
     other = app.test_client()
     other.post("/auth/login", json={"username": "demo", "password": "password"})
     stolen = auth.refresh_cookie()
+    auth.refresh()
     auth.refresh()
     auth.use_refresh_cookie(stolen)
     assert auth.refresh().get_json()["error"] == "token_reused"

@@ -233,7 +233,10 @@ ROUNDS = 4
 
 def test_50_concurrent_refreshes_with_one_token_have_exactly_one_winner(database, serve, tmp_path):
     url, workers = database
-    server = serve(prepare(backend_env(tmp_path, DATABASE_URL=url)), workers=workers)
+    # Strict reuse detection: with the safe retry on, the 49 others would get
+    # the winner's token instead (tests/test_safe_retry.py).
+    env = backend_env(tmp_path, DATABASE_URL=url, REFRESH_REUSE_GRACE_S=0)
+    server = serve(prepare(env), workers=workers)
     for round_ in range(ROUNDS):
         session = Session()
         assert session.login(server.url).status == 200
@@ -280,7 +283,8 @@ def journal_mode(url: str) -> str:
 
 def test_a_session_alternating_between_two_instances_rotates(database, serve, tmp_path):
     url, workers = database
-    env = prepare(backend_env(tmp_path, DATABASE_URL=url))
+    # Strict reuse detection, so that the replay below is reuse at once.
+    env = prepare(backend_env(tmp_path, DATABASE_URL=url, REFRESH_REUSE_GRACE_S=0))
     first, second = serve(env, workers=workers), serve(env, workers=workers)
     assert first.url != second.url
 
