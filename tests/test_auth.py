@@ -66,6 +66,24 @@ def test_every_login_records_a_refresh_token_in_a_new_family(app, auth):
     assert all(r.spent_at is None and r.revoked_at is None for r in rows)
 
 
+def test_a_login_ends_the_session_of_the_refresh_cookie_the_browser_still_holds(app, auth):
+    auth.login()
+    earlier = auth.refresh_cookie()
+    add_user(app, "other", "password")
+    assert auth.login("other", "password").status_code == 200  # the same browser
+    auth.use_refresh_cookie(earlier)
+    assert auth.refresh().get_json()["error"] == "token_revoked"
+    with app.app_context():
+        rows = db.session.scalars(db.select(RefreshToken).order_by(RefreshToken.id)).all()
+    assert [row.revoked_at is None for row in rows] == [False, True]
+
+
+def test_a_failed_login_leaves_the_session_of_the_browser_as_it_was(auth):
+    auth.login()
+    assert auth.login("demo", "wrong").status_code == 401
+    assert auth.refresh().status_code == 200
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
