@@ -8,11 +8,13 @@ R1 has been exchanged in turn, R0 is plain reuse again.
 """
 
 import http.client
+import os
 import socket
 import threading
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from helpers import AuthActions, add_user
 from live import start_backend
 
@@ -173,3 +175,7 @@ def test_a_refresh_slower_than_the_client_timeout_heals_when_the_client_retries(
         assert status == 200, raw  # the family is alive
     finally:
         server.stop()
+        if os.environ.get("TEST_DATABASE_URL"):  # the server's tables, on the shared database
+            engine = sa.create_engine(os.environ["TEST_DATABASE_URL"])
+            db.metadata.drop_all(engine)
+            engine.dispose()
