@@ -88,6 +88,9 @@ endif
 demo: export ACCESS_TOKEN_TTL := 20
 demo: export REFRESH_TOKEN_TTL := 600
 demo: export REFRESH_DELAY_MS := 800
+# Strict reuse detection, as the blog posts' servers have, so the naive
+# interceptor's burst of refreshes ends the session on stage (docs/05).
+demo: export REFRESH_REUSE_GRACE_S := 0
 demo: run ## `make run` with 20 s access tokens and a visible 800 ms refresh (LAN=1 for a room)
 
 serve: $(VENV)/.installed ## production entry point: gunicorn, 2 x cores + 1 workers on 127.0.0.1:5001 (needs JWT_SECRET_KEY)

@@ -10,13 +10,13 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, resources
+from . import account, auth, resources, sessions
 from .cli import register_commands
 from .config import load_config
 from .credentials import init_credentials
 from .cross_origin import init_cors
 from .database import engine_options, init_database
-from .errors import register_error_handlers
+from .errors import reauth_required, register_error_handlers
 from .extensions import db, init_limiter, jwt
 from .openapi import bp as openapi_bp
 from .request_checks import init_request_checks
@@ -44,7 +44,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     jwt.init_app(app)
     jwt.token_verification_loader(has_required_claims)
-    init_limiter(app, auth.bp)  # only /auth/login has limits
+    jwt.needs_fresh_token_loader(reauth_required)  # 403 for a stale password
+    init_limiter(app, auth.bp, account.bp)  # only routes that check a password have limits
     init_cors(app)
     init_request_checks(app)
     register_error_handlers(app)
@@ -56,6 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     prefix = app.config["API_PREFIX"]
     app.register_blueprint(resources.bp, url_prefix=prefix or None)
     app.register_blueprint(auth.bp, url_prefix=prefix + auth.bp.url_prefix)
+    app.register_blueprint(sessions.bp, url_prefix=prefix + sessions.bp.url_prefix)
+    app.register_blueprint(account.bp, url_prefix=prefix + account.bp.url_prefix)
     app.register_blueprint(openapi_bp, url_prefix=prefix or None)  # GET /openapi.json
     register_commands(app)
     init_database(app)

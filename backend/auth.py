@@ -1,4 +1,4 @@
-"""The /auth blueprint: log in, refresh (rotate), log out.
+"""The /auth blueprint: log in, refresh (rotate), re-authenticate, log out.
 
 Routes only: reading input safely lives in request_checks.py, checking a
 password in credentials.py, and every token rule in tokens.py. The refresh
@@ -11,24 +11,38 @@ import time
 from flask import Blueprint, current_app, request
 from flask_jwt_extended import get_jwt, jwt_required, unset_refresh_cookies
 
-from .credentials import authenticate, failed_login, login_rate_limit, login_username_key
+from .credentials import authenticate, failed_password_limits
 from .csrf import CSRF_FAILED_MESSAGE, ascii_csrf_header, csrf_matches, refresh_claims_or_none
 from .errors import ApiError
-from .extensions import db, limiter
+from .extensions import db
 from .models import User
-from .request_checks import read_credentials
-from .tokens import issue_tokens, revoke_family, spend_refresh_token, token_response
+from .request_checks import read_credentials, read_fields
+from .tokens import (
+    TokenReused,
+    issue_tokens,
+    revoke_family,
+    rotate_refresh_token,
+    spend_refresh_token,
+    token_response,
+)
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 @bp.post("/login")
 # Only failed attempts count, so a presenter logging in over and over is
-# never locked out, while guessing passwords quickly hits a 429.
-@limiter.limit(login_rate_limit, deduct_when=failed_login)  # per client address
-@limiter.limit(login_rate_limit, key_func=login_username_key, deduct_when=failed_login)
+# never locked out, while guessing passwords quickly hits a 429. The same
+# counters serve every password check (credentials.py).
+@failed_password_limits
 def login():
     user = authenticate(*read_credentials())
+    # One browser, one session: the session of a refresh cookie still held
+    # here (whoever it belonged to) ends, instead of lingering unseen.
+    previous = refresh_claims_or_none(
+        request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"])
+    )
+    if previous is not None:
+        revoke_family(previous["family"])
     tokens = issue_tokens(user)
     response = token_response(tokens)  # built before the commit: no reload after it
     db.session.commit()
@@ -42,17 +56,42 @@ def refresh():
     delay_ms = current_app.config["REFRESH_DELAY_MS"]
     if delay_ms:  # demo only: make the queue visible on the timeline
         time.sleep(delay_ms / 1000)
-    claims = get_jwt()
-    user_id = int(claims["sub"])
-    # Raises token_reused / token_revoked, or invalid_token when the token's
-    # jti, user and family do not all match our record.
-    spend_refresh_token(claims["jti"], user_id, claims["family"])
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise ApiError(401, "invalid_token", "The user no longer exists.")
-    tokens = issue_tokens(user, family=claims["family"], auth_time=claims["auth_time"])
+    try:
+        # Raises token_reused / token_revoked, or invalid_token when the
+        # token's jti, user and family do not all match our record.
+        tokens = rotate_refresh_token(get_jwt())
+    except TokenReused:
+        db.session.commit()  # the family's revocation outlives this failed request
+        raise
     response = token_response(tokens)
     db.session.commit()  # the spend and the new token land together, or neither
+    return response
+
+
+@bp.post("/reauth")
+@ascii_csrf_header
+@jwt_required(refresh=True, locations=["cookies"])
+@failed_password_limits  # inside jwt_required: its keys read the verified token
+def reauth():
+    """Check the password again and move to a new session (new family, new
+    cookie) with a fresh auth_time; the old session ends. A wrong password
+    changes nothing: the old cookie still refreshes."""
+    claims = get_jwt()
+    user = db.session.get(User, int(claims["sub"]))
+    (password,) = read_fields("password")
+    if user is None:
+        raise ApiError(401, "invalid_token", "The user no longer exists.")
+    authenticate(user.username, password)
+    try:
+        # The presented token must still be this session's (or its safe retry).
+        spend_refresh_token(claims["jti"], user.id, claims["family"])
+    except TokenReused:
+        db.session.commit()
+        raise
+    revoke_family(claims["family"])
+    tokens = issue_tokens(user)
+    response = token_response(tokens)
+    db.session.commit()
     return response
 
 

@@ -41,6 +41,8 @@ MAX_TRUSTED_PROXY_COUNT = 5  # more hops than a real chain; each one is believed
 # Failed logins per minute: above this the limit throttles no guesser.
 MAX_LOGIN_ATTEMPTS_PER_MINUTE = 1000
 MAX_API_PREFIX_LENGTH = 64
+# A "recent" password older than a day protects nothing a login does not.
+MAX_REAUTH_AGE = DAY
 # Storage schemes of the `limits` library that a deployment would use.
 STORAGE_SCHEMES = {
     "memory",
@@ -338,10 +340,17 @@ def load_config(instance_path: str) -> dict:
         # Every route lives under this path ("/api" behind a proxy that serves
         # the page on the same origin); the refresh cookie's path follows it.
         "API_PREFIX": api_prefix,
-        # Seconds during which a just-rotated refresh token may be presented
-        # again (a lost response) without counting as reuse. 0 = off.
-        "REFRESH_REUSE_GRACE_S": env_int("REFRESH_REUSE_GRACE_S", 0, maximum=MAX_REUSE_GRACE_S),
+        # Seconds during which a just-spent refresh token, presented again
+        # (its answer was lost), gets the successor already issued instead of
+        # counting as reuse. 10 s covers a retry after a client's timeout;
+        # 0 = strict reuse detection (tokens.successor_to_resend).
+        "REFRESH_REUSE_GRACE_S": env_int("REFRESH_REUSE_GRACE_S", 10, maximum=MAX_REUSE_GRACE_S),
         "SESSION_MAX_AGE": env_seconds("SESSION_MAX_AGE", 30 * DAY, MAX_SESSION_MAX_AGE),
+        # How recent the user's password must be for a sensitive request
+        # (ending other sessions): older gets 403 reauth_required.
+        "REAUTH_MAX_AGE": timedelta(
+            seconds=env_int("REAUTH_MAX_AGE", 900, minimum=1, maximum=MAX_REAUTH_AGE)
+        ),
         # Failed logins allowed per username and per client address.
         "LOGIN_RATE_LIMIT": env_rate_limit("LOGIN_RATE_LIMIT", "10 per minute"),
         "RATELIMIT_STORAGE_URI": env_storage_uri("RATELIMIT_STORAGE_URI", "memory://"),

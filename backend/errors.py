@@ -9,6 +9,7 @@ import jwt as pyjwt
 from flask import Flask, current_app, jsonify
 from flask_jwt_extended.exceptions import (
     CSRFError,
+    FreshTokenRequired,
     JWTExtendedException,
     NoAuthorizationError,
     RevokedTokenError,
@@ -63,6 +64,16 @@ def token_error(error: Exception):
     return error_response(401, "invalid_token", "The token is invalid.")
 
 
+def reauth_required(_jwt_header: dict, _claims: dict):
+    """flask-jwt-extended's needs_fresh_token_loader: the token is valid but
+    the password behind it is older than REAUTH_MAX_AGE. A 403, not a 401:
+    refreshing cannot help (rotation keeps auth_time), so no client should
+    answer it with a refresh; only typing the password again can."""
+    return error_response(
+        403, "reauth_required", "Enter your password again to do this (POST /auth/reauth)."
+    )
+
+
 def http_error(error: HTTPException):
     codes = {413: "payload_too_large", 429: "rate_limited"}
     code = codes.get(error.code, (error.name or "error").lower().replace(" ", "_"))
@@ -98,6 +109,8 @@ def register_error_handlers(app: Flask) -> None:
     # Flask picks the most specific handler by class, and flask-jwt-extended
     # registered one per exception class, so we must override each of them.
     for exception_class in list(app.error_handler_spec[None][None]):
+        if exception_class is FreshTokenRequired:
+            continue  # answered by reauth_required, registered as the library's loader
         if issubclass(exception_class, (JWTExtendedException, pyjwt.PyJWTError)):
             app.register_error_handler(exception_class, token_error)
     app.register_error_handler(JWTExtendedException, token_error)

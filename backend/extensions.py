@@ -19,7 +19,7 @@ from .errors import limiter_store_down
 db = SQLAlchemy()
 jwt = JWTManager()
 cors = CORS()
-# No default limits: only the login route is limited (see auth.py).
+# No default limits: only the routes that check a password are limited (credentials.py).
 # wrap_exceptions: a store that is down (Redis) raises limits' StorageError,
 # which errors.py turns into a 503: login fails closed, never unthrottled.
 limiter = Limiter(key_func=get_remote_address, storage_options={"wrap_exceptions": True})
@@ -43,14 +43,14 @@ def fail_closed(after_request_hook):
     return hook
 
 
-def init_limiter(app: Flask, limited: Blueprint) -> None:
+def init_limiter(app: Flask, *limited: Blueprint) -> None:
     """limiter.init_app(app), with the limiter's request hooks scoped to the
-    one blueprint that has limits.
+    blueprints that have limits.
 
     Flask-Limiter hooks into every request of the app (before, after and
     teardown), even where no limit applies: about 120 µs per request,
-    nearly as much as the rest of /health. Only /auth/login is limited, so its hooks
-    run for the auth blueprint only, exactly as before there. If you add
+    nearly as much as the rest of /health. Only the routes that check a
+    password are limited, so its hooks run for their blueprints only. If you add
     default_limits or application_limits, call limiter.init_app(app) instead.
     """
     hook_lists = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
@@ -64,4 +64,5 @@ def init_limiter(app: Flask, limited: Blueprint) -> None:
             added = [fail_closed(hook) for hook in added]
         if added:
             hooks[None] = existing
-            hooks.setdefault(limited.name, []).extend(added)
+            for blueprint in limited:
+                hooks.setdefault(blueprint.name, []).extend(added)

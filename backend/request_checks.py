@@ -30,13 +30,18 @@ def request_too_large() -> bool:
 
 def read_credentials() -> tuple[str, str]:
     """Return (username, password) from a JSON body, or raise a 400."""
+    username, password = read_fields("username", "password")
+    return username, password
+
+
+def read_fields(*names: str) -> tuple[str, ...]:
+    """These non-empty string fields of a JSON object body, or a 400."""
     body = json_body()
     if not isinstance(body, dict):
-        raise ApiError(
-            400, "bad_request", 'Send a JSON object: {"username": "...", "password": "..."}.'
-        )
+        shape = ", ".join(f'"{name}": "..."' for name in names)
+        raise ApiError(400, "bad_request", f"Send a JSON object: {{{shape}}}.")
     fields = []
-    for name in ("username", "password"):
+    for name in names:
         value = body.get(name)
         if not isinstance(value, str) or not value:
             raise ApiError(400, "bad_request", f"'{name}' must be a non-empty string.")
@@ -47,7 +52,7 @@ def read_credentials() -> tuple[str, str]:
                 400, "bad_request", f"'{name}' contains characters that are not allowed."
             )
         fields.append(value)
-    return fields[0], fields[1]
+    return tuple(fields)
 
 
 def _encodes(value: str) -> bool:

@@ -30,6 +30,7 @@ def _clean_environment(monkeypatch):
         "REQUEST_LOG",
         "API_PREFIX",
         "REFRESH_REUSE_GRACE_S",
+        "REAUTH_MAX_AGE",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("JWT_SECRET_KEY", TEST_SECRET)

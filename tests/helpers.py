@@ -92,6 +92,8 @@ def make_token(app, kind="access", user_id=1, expires=None, **claims):
     """Sign a token with the app's own key (for expired and odd-claim cases)."""
     from flask_jwt_extended import create_access_token, create_refresh_token
 
+    if kind == "access":  # the claims every access token carries, unless a test says otherwise
+        claims = {"sid": "00000000-0000-4000-8000-000000000000", "auth_time": 1, **claims}
     with app.app_context():
         create = create_access_token if kind == "access" else create_refresh_token
         delta = expires if expires is not None else timedelta(minutes=5)

@@ -4,7 +4,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from helpers import add_user, make_token, unverified_claims
+from helpers import AuthActions, add_user, make_token, unverified_claims
 
 from backend.extensions import db
 from backend.models import RefreshToken
@@ -58,12 +58,30 @@ def test_refresh_cookie_is_secure_in_production(app_factory, monkeypatch):
 
 def test_every_login_records_a_refresh_token_in_a_new_family(app, auth):
     auth.login()
-    auth.login()
+    AuthActions(app.test_client()).login()  # another device
     with app.app_context():
         rows = db.session.scalars(db.select(RefreshToken)).all()
     assert len(rows) == 2
     assert rows[0].family != rows[1].family
     assert all(r.spent_at is None and r.revoked_at is None for r in rows)
+
+
+def test_a_login_ends_the_session_of_the_refresh_cookie_the_browser_still_holds(app, auth):
+    auth.login()
+    earlier = auth.refresh_cookie()
+    add_user(app, "other", "password")
+    assert auth.login("other", "password").status_code == 200  # the same browser
+    auth.use_refresh_cookie(earlier)
+    assert auth.refresh().get_json()["error"] == "token_revoked"
+    with app.app_context():
+        rows = db.session.scalars(db.select(RefreshToken).order_by(RefreshToken.id)).all()
+    assert [row.revoked_at is None for row in rows] == [False, True]
+
+
+def test_a_failed_login_leaves_the_session_of_the_browser_as_it_was(auth):
+    auth.login()
+    assert auth.login("demo", "wrong").status_code == 401
+    assert auth.refresh().status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -151,6 +169,7 @@ def test_reused_refresh_token_revokes_the_family(auth):
     auth.login()
     stolen = auth.refresh_cookie()
     assert auth.refresh().status_code == 200  # the legitimate client rotates
+    assert auth.refresh().status_code == 200  # ...twice: R0's successor is spent too
     newest = auth.refresh_cookie()
 
     auth.use_refresh_cookie(stolen)  # the thief replays the spent token
@@ -170,6 +189,7 @@ def test_reuse_does_not_touch_other_sessions(app, auth):
     other = app.test_client()
     other.post("/auth/login", json={"username": "demo", "password": "password"})
     stolen = auth.refresh_cookie()
+    auth.refresh()
     auth.refresh()
     auth.use_refresh_cookie(stolen)
     assert auth.refresh().get_json()["error"] == "token_reused"

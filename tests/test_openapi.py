@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from helpers import add_user, make_token
+from helpers import add_user, make_token, unverified_claims
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from referencing import Registry
@@ -167,7 +167,11 @@ def spec():
 
 def conforms(spec, method, path, response, checks=CHECKS):
     """Run Schemathesis's checks on a real response to (method, path)."""
-    spec[path][method].Case().validate_response(response, checks=checks)
+    operation = spec[path][method]
+    # A path parameter's value: the last segment of the path that was asked.
+    names = re.findall(r"{(\w+)}", path)
+    parameters = {name: response.request.path.rsplit("/", 1)[1] for name in names}
+    operation.Case(path_parameters=parameters or None).validate_response(response, checks=checks)
     return response.get_json()["error"] if response.status_code >= 400 else None
 
 
@@ -198,6 +202,28 @@ def test_every_described_error_is_real_and_matches_the_description(app_factory, 
     tokens = login().get_json()
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
     check("GET", "/aaa", client.get("/aaa", headers=bearer), 200)
+    check("GET", "/sessions", client.get("/sessions", headers=bearer), 200)
+    made_up = "/sessions/0b3c2a7e-1111-4222-8333-444455556666"
+    check("DELETE", "/sessions/{session_id}", client.delete(made_up, headers=bearer), 404)
+    check("POST", "/sessions/end-others", client.post("/sessions/end-others", headers=bearer), 200)
+    claims = unverified_claims(tokens["access_token"])
+    stale = make_token(
+        app, username="demo", sid=claims["sid"], auth_time=1, fresh=901.0
+    )  # a login long ago
+    stale_bearer = {"Authorization": f"Bearer {stale}"}
+    check(
+        "POST",
+        "/sessions/end-others",
+        client.post("/sessions/end-others", headers=stale_bearer),
+        403,
+    )  # reauth_required
+    weak = {"current_password": "password", "new_password": "short"}
+    check(
+        "POST",
+        "/account/password",
+        client.post("/account/password", json=weak, headers=bearer),
+        400,
+    )
     check("GET", "/bbb", client.get("/bbb"), 401)  # missing_token
     expired = make_token(app, expires=timedelta(seconds=-10), username="demo")
     check("GET", "/aaa", client.get("/aaa", headers={"Authorization": f"Bearer {expired}"}), 401)
@@ -206,6 +232,7 @@ def test_every_described_error_is_real_and_matches_the_description(app_factory, 
     spent_cookie = client.get_cookie("refresh_token_cookie", path="/auth").value
     spent_csrf = csrf()
     check("POST", "/auth/refresh", client.post("/auth/refresh", headers=spent_csrf), 200)
+    check("POST", "/auth/refresh", client.post("/auth/refresh", headers=csrf()), 200)
     client.set_cookie("refresh_token_cookie", spent_cookie, path="/auth")
     check(
         "POST", "/auth/refresh", client.post("/auth/refresh", headers=spent_csrf), 401
@@ -214,6 +241,8 @@ def test_every_described_error_is_real_and_matches_the_description(app_factory, 
         "POST", "/auth/refresh", client.post("/auth/refresh", headers=spent_csrf), 401
     )  # token_revoked
     login()
+    reauth = client.post("/auth/reauth", json={"password": "password"}, headers=csrf())
+    check("POST", "/auth/reauth", reauth, 200)
     check("POST", "/auth/logout", client.post("/auth/logout", headers=csrf()), 204)
     client.delete_cookie("refresh_token_cookie", path="/auth")
     check(

@@ -3,15 +3,22 @@
 import threading
 from datetime import timedelta
 
+from helpers import AuthActions, add_user
+
 from backend.extensions import db
 from backend.models import RefreshToken, utcnow
 from backend.tokens import purge_expired_tokens
 
 
-def test_concurrent_refreshes_with_one_token_let_exactly_one_succeed(app, auth):
+def test_concurrent_refreshes_with_one_token_let_exactly_one_succeed(app_factory):
     """N threads present the same refresh token at the same instant (a
     file-backed database, one connection per thread). The conditional UPDATE
-    lets exactly one spend it; the others see a spent token: reuse."""
+    lets exactly one spend it; the others see a spent token: reuse. (With
+    the safe retry on, the others get that one winner's successor instead:
+    tests/test_safe_retry.py.)"""
+    app = app_factory(REFRESH_REUSE_GRACE_S=0)
+    add_user(app, "demo", "password")
+    auth = AuthActions(app.test_client())
     auth.login()
     cookie, csrf = auth.refresh_cookie(), auth.csrf()
     n = 16
@@ -88,8 +95,6 @@ def family_rows(app):
 
 
 def test_a_lost_response_recovers_within_the_grace_window_in_the_same_family(app_factory):
-    from helpers import AuthActions, add_user
-
     app = app_factory(REFRESH_REUSE_GRACE_S=30)
     add_user(app, "demo", "password")
     auth = AuthActions(app.test_client())
@@ -104,8 +109,6 @@ def test_a_lost_response_recovers_within_the_grace_window_in_the_same_family(app
 
 
 def test_a_lost_response_is_reuse_once_the_grace_window_has_passed(app_factory):
-    from helpers import AuthActions, add_user
-
     app = app_factory(REFRESH_REUSE_GRACE_S=30)
     add_user(app, "demo", "password")
     auth = AuthActions(app.test_client())
@@ -119,15 +122,16 @@ def test_a_lost_response_is_reuse_once_the_grace_window_has_passed(app_factory):
     assert all(row.revoked_at is not None for row in family_rows(app))
 
 
-def test_without_a_grace_window_a_lost_response_is_reuse(app, auth):
+def test_without_a_grace_window_a_lost_response_is_reuse(app_factory):
+    app = app_factory(REFRESH_REUSE_GRACE_S=0)
+    add_user(app, "demo", "password")
+    auth = AuthActions(app.test_client())
     lose_the_response(auth)
     response = auth.refresh()
     assert response.status_code == 401 and response.get_json()["error"] == "token_reused"
 
 
 def test_logout_still_ends_everything_within_the_grace_window(app_factory):
-    from helpers import AuthActions, add_user
-
     app = app_factory(REFRESH_REUSE_GRACE_S=30)
     add_user(app, "demo", "password")
     auth = AuthActions(app.test_client())

@@ -69,7 +69,11 @@ def test_five_concurrent_calls_with_an_expired_token_make_one_refresh(open_demo)
 
 
 def test_naive_interceptor_makes_five_refreshes_and_reuse_detection_ends_the_session(open_demo):
-    demo = open_demo(ACCESS_TOKEN_TTL=SHORT_TTL, REFRESH_DELAY_MS=REFRESH_DELAY_MS)
+    # Strict reuse detection, as the blog posts' servers have: with the safe
+    # retry on, the five refreshes would share one new token (docs/05).
+    demo = open_demo(
+        ACCESS_TOKEN_TTL=SHORT_TTL, REFRESH_DELAY_MS=REFRESH_DELAY_MS, REFRESH_REUSE_GRACE_S=0
+    )
     demo.use_interceptor("naive")
     demo.log_in()
     expect(demo.page.locator("#session-mode")).to_have_text("naive")

@@ -38,6 +38,9 @@ SETTINGS = {
     "ACCESS_TOKEN_TTL": 3,  # an expiry every few seconds
     "REFRESH_DELAY_MS": 200,  # the refresh takes a while: the other tabs' 401s surely overlap it
     "REQUEST_LOG": "true",  # one JSON line per request: we count refreshes in it
+    # Strict reuse detection: with the safe retry on, tabs that refresh
+    # together would share one new token, and the control could not fail.
+    "REFRESH_REUSE_GRACE_S": 0,
 }
 PAGE = Path(__file__).resolve().parent / "pages" / "tabs-without-web-locks.html"
 

@@ -129,7 +129,10 @@ def test_an_unknown_key_is_shown_as_itself_and_logged_as_an_error(open_in, conso
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 def test_key_scenarios_in_each_language(open_in, lang):
     words = EXPECTED[lang]
-    page = open_in(lang, ACCESS_TOKEN_TTL=60, REFRESH_DELAY_MS=REFRESH_DELAY_MS)
+    # Strict reuse detection (no safe retry), so the naive burst below ends the session.
+    page = open_in(
+        lang, ACCESS_TOKEN_TTL=60, REFRESH_DELAY_MS=REFRESH_DELAY_MS, REFRESH_REUSE_GRACE_S=0
+    )
     expect(page.locator("#login-button")).to_have_text(words["login"])
 
     # Tour step 1, run by its own button: it logs in.

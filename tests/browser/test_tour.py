@@ -67,7 +67,7 @@ class Tour:
 
 
 def test_tour_steps_one_to_six_run_and_highlight_what_matters(open_demo):
-    demo = open_demo(REFRESH_DELAY_MS=300)
+    demo = open_demo(REFRESH_DELAY_MS=300, REFRESH_REUSE_GRACE_S=0)  # as `make demo`
     demo.page.set_viewport_size({"width": 1280, "height": 720})
     tour = Tour(demo).open()
 

@@ -20,7 +20,10 @@ PASSWORD = "durable-Horse-Battery-7"
 
 
 def test_a_killed_server_comes_back_with_users_and_sessions_intact(tmp_path, live_backend):
-    env = backend_env(tmp_path)  # its own SQLite file (or CI's PostgreSQL)
+    # Its own SQLite file (or CI's PostgreSQL), and strict reuse detection:
+    # with the safe retry on, a cookie spent moments ago would be answered
+    # with its successor instead (tests/test_safe_retry.py).
+    env = backend_env(tmp_path, REFRESH_REUSE_GRACE_S=0)
     username = f"alice-{uuid.uuid4().hex[:8]}"  # unique, should the database be shared
     flask_cli(env, "create-user", username, "--password", PASSWORD)  # creates the tables too
     port = free_port()

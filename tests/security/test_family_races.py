@@ -6,8 +6,8 @@ moment, 40 times per case:
 
 - logout vs refresh: the refresh token that a concurrent refresh hands out
   must not outlive the logout that answered 204;
-- reuse vs rotation: while a thief rotates R1 -> R2, the user replays the
-  spent R0. Reuse detection must end the family, R2 included.
+- reuse vs rotation: while a thief rotates R2 -> R3, the user replays the
+  spent R0. Reuse detection must end the family, R3 included.
 
 A "survivor" is a token that still refreshes after its family was ended.
 On PostgreSQL (READ COMMITTED) the unfixed code let 19/40 and 28/40 of them
@@ -135,7 +135,11 @@ def test_reuse_detection_racing_a_rotation_ends_the_thiefs_new_token(server):
         user = login(server)  # R0
         status, stolen, _ = refresh(server, user)  # the thief rotates R0 -> R1
         assert status == 200
-        stolen = {**user, **stolen}
+        # ...and R1 -> R2, so that R0 is reuse even within the safe retry's
+        # window (R0's successor R1 is spent: docs/05).
+        status, newer, _ = refresh(server, {**user, **stolen})
+        assert status == 200
+        stolen = {**user, **stolen, **newer}
         (thief_status, thief_cookies, _), (user_status, _, user_raw) = at_once(
             server, ("/auth/refresh", stolen), ("/auth/refresh", user)
         )

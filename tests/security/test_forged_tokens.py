@@ -128,6 +128,8 @@ def access_claims(**changes) -> dict:
         "iat": now,
         "nbf": now,
         "exp": now + 300,
+        "sid": "00000000-0000-4000-8000-000000000000",
+        "auth_time": now,
     }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}

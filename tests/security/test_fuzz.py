@@ -424,6 +424,8 @@ def test_fuzz_tokens_signed_with_the_real_key(fast_app):
         "nbf": 1_700_000_000,
         "fresh": False,
         "csrf": "c",
+        "sid": "s",
+        "auth_time": 1_700_000_000,
     }
     finite_scalars = st.one_of(
         st.none(),
@@ -529,15 +531,18 @@ class Sessions:
     may have spent or revoked them (logging in for every case is slow)."""
 
     def __init__(self, app):
-        self._client = app.test_client()
+        self._app = app
         self._live = {}
 
     def get(self, name):
         if name not in self._live:
-            self._client.post("/auth/login", json={"username": "demo", "password": "password"})
+            # A browser of its own: a login ends the session of the cookie
+            # its browser still holds, so one jar for all would end the others.
+            client = self._app.test_client()
+            client.post("/auth/login", json={"username": "demo", "password": "password"})
             self._live[name] = (
-                self._client.get_cookie("refresh_token_cookie", path="/auth").value,
-                self._client.get_cookie("csrf_refresh_token").value,
+                client.get_cookie("refresh_token_cookie", path="/auth").value,
+                client.get_cookie("csrf_refresh_token").value,
             )
         return self._live[name]
 

@@ -198,6 +198,7 @@ def test_a_full_session_logs_no_secret(app_factory, caplog, cheap_dummy_hash):
     tokens["access 2"] = auth.refresh().get_json()["access_token"]
     tokens["refresh 2"] = auth.refresh_cookie()
     client.post("/auth/refresh", headers={"X-CSRF-TOKEN": "wrong"})  # csrf_failed
+    tokens["access 3"] = auth.refresh().get_json()["access_token"]  # "refresh 1" is now reuse
     auth.use_refresh_cookie(tokens["refresh 1"])
     assert auth.refresh().get_json()["error"] == "token_reused"
     auth.logout()

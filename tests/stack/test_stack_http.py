@@ -68,7 +68,7 @@ def test_login_on_one_app_server_is_refreshed_on_the_other(stack, client):
     assert (status, data["user"]["username"]) == (200, "demo")
 
 
-def test_50_concurrent_refreshes_of_one_token_have_exactly_one_winner_across_both_servers(
+def test_50_concurrent_refreshes_of_one_token_share_one_successor_across_both_servers(
     stack, client
 ):
     assert client.login()[0] == 200
@@ -85,25 +85,26 @@ def test_50_concurrent_refreshes_of_one_token_have_exactly_one_winner_across_bot
 
     with ThreadPoolExecutor(50) as pool:
         results = list(pool.map(refresh_with_the_same_cookie, range(50)))
-    statuses = sorted(status for status, _body, _headers in results)
-    assert statuses == [200] + [401] * 49, statuses
-    codes = {body["error"] for status, body, _ in results if status == 401}
-    assert codes <= {"token_reused", "token_revoked"}, codes
+    # One spend wins; the safe retry (docs/05) answers the 49 others with the
+    # winner's token itself, so there is exactly one new refresh token.
+    assert [status for status, _body, _headers in results] == [200] * 50, results
+    issued = {
+        next(
+            h for h in headers.get_all("Set-Cookie") if h.startswith("refresh_token_cookie=")
+        ).split(";")[0]
+        for _status, _body, headers in results
+    }
+    assert len(issued) == 1, f"{len(issued)} different refresh tokens were handed out"
     spread = [
         len(served(app, "POST", "/api/auth/refresh")) - before[i]
         for i, app in enumerate(stack.apps)
     ]
     assert sum(spread) == 50 and min(spread) > 0, f"refreshes per app server: {spread}"
-    # Reuse revoked the whole family: even the winner's new token is refused.
-    winner = next(headers for status, _body, headers in results if status == 200)
-    new_cookie = next(
-        h.split(";")[0]
-        for h in winner.get_all("Set-Cookie")
-        if h.startswith("refresh_token_cookie=")
-    )
+    # That one token rotates on; the token spent two steps ago is then reuse.
+    (new_cookie,) = issued
     new_csrf = next(
         h.split(";")[0].split("=", 1)[1]
-        for h in winner.get_all("Set-Cookie")
+        for h in results[0][2].get_all("Set-Cookie")
         if h.startswith("csrf_refresh_token=")
     )
     status, body, _ = client.request(
@@ -112,7 +113,11 @@ def test_50_concurrent_refreshes_of_one_token_have_exactly_one_winner_across_bot
         headers={"X-CSRF-TOKEN": new_csrf},
         cookie_header=f"{new_cookie}; csrf_refresh_token={new_csrf}",
     )
-    assert (status, body["error"]) == (401, "token_revoked")
+    assert status == 200, body
+    status, body, _ = client.request(
+        "POST", "/api/auth/refresh", headers={"X-CSRF-TOKEN": csrf}, cookie_header=cookies
+    )
+    assert (status, body["error"]) == (401, "token_reused")
 
 
 def test_the_failed_login_limit_counts_every_process_together(stack, client):

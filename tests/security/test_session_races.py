@@ -1,0 +1,89 @@
+"""Races between ending other sessions and a refresh in one of them.
+
+Like tests/security/test_family_races.py (gunicorn with 4 workers on the
+suite's database, 40 trials each): the laptop ends the phone's session
+(POST /sessions/end-others, or a password change) at the very moment the
+phone refreshes. Whatever order the server picks, the phone must be left
+with no refresh token that still works. The family lock (tokens.lock_family)
+is what makes that true on PostgreSQL's READ COMMITTED.
+"""
+
+import json
+import threading
+
+import pytest
+
+from .test_family_races import TRIALS, Client, cookie_headers, refresh, server  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+PASSWORDS = ("password", "another-passphrase")
+
+
+def login(url: str, password: str) -> tuple[dict[str, str], str]:
+    body = json.dumps({"username": "demo", "password": password}).encode()
+    status, cookies, raw = Client(url).post(
+        "/auth/login", {"Content-Type": "application/json"}, body
+    )
+    assert status == 200, raw
+    return cookies, json.loads(raw)["access_token"]
+
+
+def at_once(url: str, *requests: tuple[str, dict[str, str], bytes]):
+    clients = [Client(url) for _ in requests]  # connect first, outside the race
+    barrier = threading.Barrier(len(requests))
+    results = [None] * len(requests)
+
+    def send(index: int):
+        path, headers, body = requests[index]
+        barrier.wait()
+        results[index] = clients[index].post(path, headers, body)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def phone_survives(url: str, phone: dict[str, str], refreshed) -> bool:
+    """True when any refresh token the phone holds after the race still works."""
+    status, new_cookies, _ = refreshed
+    if status == 200 and refresh(url, {**phone, **new_cookies})[0] == 200:
+        return True
+    return refresh(url, phone)[0] == 200  # the cookie it had (its safe retry included)
+
+
+def race(url: str, ending) -> int:
+    survivors, password = 0, PASSWORDS[0]
+    for trial in range(TRIALS):
+        _, laptop_access = login(url, password)
+        phone, _ = login(url, password)
+        path, body, password = ending(trial, password)
+        bearer = {"Authorization": f"Bearer {laptop_access}", "Content-Type": "application/json"}
+        ended, refreshed = at_once(
+            url, (path, bearer, body), ("/auth/refresh", cookie_headers(phone), b"")
+        )
+        assert ended[0] in (200, 204), ended
+        survivors += phone_survives(url, phone, refreshed)
+    return survivors
+
+
+def test_end_others_racing_a_refresh_in_another_session_leaves_no_live_token(server):  # noqa: F811
+    survivors = race(server, lambda _trial, password: ("/sessions/end-others", b"", password))
+    print(f"end-others vs refresh: {survivors}/{TRIALS} survived")
+    assert survivors == 0, f"{survivors}/{TRIALS} phone tokens outlived end-others"
+
+
+def test_a_password_change_racing_a_refresh_in_another_session_leaves_no_live_token(
+    server,  # noqa: F811
+):
+    def change(_trial, password):
+        new = PASSWORDS[1] if password == PASSWORDS[0] else PASSWORDS[0]
+        body = json.dumps({"current_password": password, "new_password": new}).encode()
+        return "/account/password", body, new
+
+    survivors = race(server, change)
+    print(f"password change vs refresh: {survivors}/{TRIALS} survived")
+    assert survivors == 0, f"{survivors}/{TRIALS} phone tokens outlived the password change"
