@@ -18,7 +18,7 @@ import { beforeEach, describe } from 'node:test';
 import { installSilentRefresh, toApiError } from '../../../frontend/js/axios.js';
 import { BASE_URL, makeClient as makeFetchClient } from './util.mjs';
 
-let axios = null;
+export let axios = null;
 let axiosMissing = false;
 try {
   ({ default: axios } = await import('../../axios/node_modules/axios/index.js'));
