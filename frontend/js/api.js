@@ -9,6 +9,7 @@
  * - cross-tab.js: one refresh for all tabs        → `coordinate`
  * - proactive-refresh.js: refresh before expiry   → `session` events + `refresh()`
  * - restore-session.js: the session on page load  → `refresh('restore')`
+ * - reauth.js: one password prompt for every 403   → `reauthFor`
  *
  * Copy all of frontend/js/ for this client, or only silent-refresh.js for a
  * single-tab client without events or interceptors.
@@ -26,6 +27,7 @@ import { createInterceptorChain } from './http.js';
 import { coordinateTabs } from './cross-tab.js';
 import { refreshProactively } from './proactive-refresh.js';
 import { restoreSession } from './restore-session.js';
+import { createReauthPrompt } from './reauth.js';
 
 export { ApiError, isAuthPath, readCookie };
 
@@ -48,6 +50,9 @@ export const SESSION_CORE = Symbol('silent-refresh session core');
  * @param {string} [options.baseURL] e.g. 'http://127.0.0.1:5001'
  * @param {(error: ApiError) => void} [options.onSessionExpired] called once each time the server
  *   refuses a refresh and the session ends; error.code is 'session_expired', error.cause says why.
+ * @param {(error: ApiError) => Promise<string> | string} [options.onReauthRequired] ask the user
+ *   for their password when an API call answers 403 reauth_required; resolve with it, or reject
+ *   to cancel (the waiting calls then fail with reauth_cancelled). Without it, the 403 passes.
  * @param {typeof fetch} [options.fetch] injectable for tests
  * @param {boolean} [options.proactiveRefresh] refresh shortly before expiry (default true)
  * @param {number} [options.refreshMarginMs] how long before expiry; default: a fifth of the
@@ -77,10 +82,20 @@ export function createApiClient(options = {}) {
   const responseChain = createInterceptorChain();
   /** @type {ReturnType<typeof coordinateTabs> | null} set below; used only when refreshing */
   let tabs = null;
+  const { onReauthRequired, onSessionExpired = () => {} } = options;
+  /** @type {ReturnType<typeof createReauthPrompt> | null} set below, if the app can prompt */
+  let reauth = null;
 
   const core = createSilentRefresh({
     baseURL: options.baseURL,
-    onSessionExpired: options.onSessionExpired,
+    // The app's handler must never break the refresh that calls it.
+    onSessionExpired(error) {
+      try {
+        onSessionExpired(error);
+      } catch (e) {
+        console.error('api.js: onSessionExpired failed', e);
+      }
+    },
     fetch: options.fetch,
     refreshTimeoutMs,
     readCsrfToken,
@@ -89,7 +104,12 @@ export function createApiClient(options = {}) {
     coordinate: (run) => (tabs ? tabs.coordinate(run) : run()),
     beforeSend: (config) => requestChain.run(Promise.resolve(config)),
     afterResponse: (response) => responseChain.run(response),
+    reauthFor: onReauthRequired && ((...args) => /** @type {any} */ (reauth)(...args)),
   });
+  if (onReauthRequired) {
+    const { reauthenticate, getSession } = core;
+    reauth = createReauthPrompt({ onReauthRequired, reauthenticate, getSession, emit });
+  }
   tabs = coordinateTabs({
     getSession: core.getSession,
     setSession: core.setSession,
@@ -116,6 +136,8 @@ export function createApiClient(options = {}) {
     /** On page load: a session from the refresh cookie, or null. */
     restore: () => restoreSession(core),
     login: core.login,
+    /** Prove it is still you (POST /auth/reauth): a new session, in every tab. */
+    reauthenticate: core.reauthenticate,
     logout: core.logout,
     request: core.request,
     get: (/** @type {string} */ path, /** @type {RequestInput} */ config = {}) =>

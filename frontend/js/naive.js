@@ -217,6 +217,12 @@ export function createNaiveApiClient(options = {}) {
       setSession(toSession(data), 'login');
       return session?.user ?? null;
     },
+    /** The blog version has no prompt: a 403 reauth_required simply fails; this is the call. */
+    async reauthenticate(/** @type {string} */ password) {
+      const { data } = await api.post('/auth/reauth', { password }, { _retry: true });
+      setSession(toSession(data), 'reauth');
+      return session?.user ?? null;
+    },
     async logout() {
       try {
         await api.post('/auth/logout', undefined, { _retry: true });
