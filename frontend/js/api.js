@@ -9,25 +9,29 @@
  * - cross-tab.js: one refresh for all tabs        → `coordinate`
  * - proactive-refresh.js: refresh before expiry   → `session` events + `refresh()`
  * - restore-session.js: the session on page load  → `refresh('restore')`
+ * - reauth.js: one password prompt for every 403   → `reauthFor`
  *
  * Copy all of frontend/js/ for this client, or only silent-refresh.js for a
  * single-tab client without events or interceptors.
  */
 
-import { ApiError, createSilentRefresh, readCookie } from './silent-refresh.js';
+import {
+  ApiError,
+  createSilentRefresh,
+  isAuthPath,
+  readCookie,
+  systemClock,
+} from './silent-refresh.js';
 import { createEmitter } from './events.js';
 import { createInterceptorChain } from './http.js';
 import { coordinateTabs } from './cross-tab.js';
 import { refreshProactively } from './proactive-refresh.js';
 import { restoreSession } from './restore-session.js';
+import { createReauthPrompt } from './reauth.js';
 
-export { ApiError, readCookie };
+export { ApiError, isAuthPath, readCookie };
 
-/** Is this API path one of /auth/*? Those 401s are answers, never a reason to refresh. @param {string} path */
-export const isAuthPath = (path) =>
-  new URL(path, 'http://api.invalid').pathname.startsWith('/auth/');
-
-/** Where a client keeps its session machinery for adapters (see frontend/js/axios.js). */
+/** Where a client keeps its core, whose policy steps adapters call (see frontend/js/axios.js). */
 export const SESSION_CORE = Symbol('silent-refresh session core');
 
 /**
@@ -38,7 +42,7 @@ export const SESSION_CORE = Symbol('silent-refresh session core');
  * @typedef {import('./silent-refresh.js').ApiResponse} ApiResponse
  * @typedef {import('./events.js').ApiEvent} ApiEvent
  * @typedef {import('./http.js').InterceptorChain} InterceptorChain
- * @typedef {{ now(): number, setTimeout(fn: () => void, ms: number): any, clearTimeout(id: any): void }} Clock
+ * @typedef {import('./silent-refresh.js').Clock} Clock
  */
 
 /**
@@ -46,6 +50,9 @@ export const SESSION_CORE = Symbol('silent-refresh session core');
  * @param {string} [options.baseURL] e.g. 'http://127.0.0.1:5001'
  * @param {(error: ApiError) => void} [options.onSessionExpired] called once each time the server
  *   refuses a refresh and the session ends; error.code is 'session_expired', error.cause says why.
+ * @param {(error: ApiError) => Promise<string> | string} [options.onReauthRequired] ask the user
+ *   for their password when an API call answers 403 reauth_required; resolve with it, or reject
+ *   to cancel (the waiting calls then fail with reauth_cancelled). Without it, the 403 passes.
  * @param {typeof fetch} [options.fetch] injectable for tests
  * @param {boolean} [options.proactiveRefresh] refresh shortly before expiry (default true)
  * @param {number} [options.refreshMarginMs] how long before expiry; default: a fifth of the
@@ -56,8 +63,9 @@ export const SESSION_CORE = Symbol('silent-refresh session core');
  * @param {() => string | null} [options.readCsrfToken] default: the `csrf_refresh_token` cookie
  * @param {string} [options.channelName] BroadcastChannel name (default 'silent-refresh')
  * @param {string} [options.lockName] lock name (default 'silent-refresh:refresh')
- * @param {import('./cross-tab.js').Locks | null} [options.locks] anything shaped like navigator.locks
- *   (`request(name, { signal }, callback)`); default: cross-tab.js's defaultLocks(), null to disable
+ * @param {import('./cross-tab.js').Locks | null} [options.locks] anything shaped like
+ *   navigator.locks (`request(name, { signal }, callback)`); default: cross-tab.js's
+ *   defaultLocks(), null to disable
  * @param {typeof BroadcastChannel | null} [options.BroadcastChannel] test seam; null to disable
  * @param {Document | null} [options.document] test seam for visibility and cookies
  * @param {Clock} [options.clock] test seam for timers and Date.now()
@@ -66,22 +74,28 @@ export function createApiClient(options = {}) {
   const {
     refreshTimeoutMs = 10_000,
     document: doc = globalThis.document ?? null,
-    clock = {
-      now: () => Date.now(),
-      setTimeout: (fn, ms) => setTimeout(fn, ms),
-      clearTimeout: (id) => clearTimeout(id),
-    },
+    clock = systemClock,
   } = options;
   const readCsrfToken = options.readCsrfToken ?? (() => readCookie(doc, 'csrf_refresh_token'));
   const { on, emit } = createEmitter();
   const requestChain = createInterceptorChain();
   const responseChain = createInterceptorChain();
-  /** @type {ReturnType<typeof coordinateTabs> | null} set just below; the core calls it only when refreshing */
+  /** @type {ReturnType<typeof coordinateTabs> | null} set below; used only when refreshing */
   let tabs = null;
+  const { onReauthRequired, onSessionExpired = () => {} } = options;
+  /** @type {ReturnType<typeof createReauthPrompt> | null} set below, if the app can prompt */
+  let reauth = null;
 
   const core = createSilentRefresh({
     baseURL: options.baseURL,
-    onSessionExpired: options.onSessionExpired,
+    // The app's handler must never break the refresh that calls it.
+    onSessionExpired(error) {
+      try {
+        onSessionExpired(error);
+      } catch (e) {
+        console.error('api.js: onSessionExpired failed', e);
+      }
+    },
     fetch: options.fetch,
     refreshTimeoutMs,
     readCsrfToken,
@@ -90,7 +104,12 @@ export function createApiClient(options = {}) {
     coordinate: (run) => (tabs ? tabs.coordinate(run) : run()),
     beforeSend: (config) => requestChain.run(Promise.resolve(config)),
     afterResponse: (response) => responseChain.run(response),
+    reauthFor: onReauthRequired && ((...args) => /** @type {any} */ (reauth)(...args)),
   });
+  if (onReauthRequired) {
+    const { reauthenticate, getSession } = core;
+    reauth = createReauthPrompt({ onReauthRequired, reauthenticate, getSession, emit });
+  }
   tabs = coordinateTabs({
     getSession: core.getSession,
     setSession: core.setSession,
@@ -117,6 +136,8 @@ export function createApiClient(options = {}) {
     /** On page load: a session from the refresh cookie, or null. */
     restore: () => restoreSession(core),
     login: core.login,
+    /** Prove it is still you (POST /auth/reauth): a new session, in every tab. */
+    reauthenticate: core.reauthenticate,
     logout: core.logout,
     request: core.request,
     get: (/** @type {string} */ path, /** @type {RequestInput} */ config = {}) =>
@@ -137,81 +158,19 @@ export function createApiClient(options = {}) {
      * on purpose, as blog posts do by hand in DevTools. Not for real apps.
      */
     setAccessToken(/** @type {string} */ token) {
-      const base = core.getSession() ?? { user: null, accessTokenExpiresAt: null };
+      const base = core.getSession() ?? { user: null, accessTokenExpiresAt: null, sessionId: '' };
       core.setSession({ ...base, accessToken: token }, 'set-token');
     },
     /** Turn proactive refresh on or off (the demo shows the 401 path with it off). */
     setProactiveRefresh: proactive.setEnabled,
-    /** Stop background work (timer, tab channel, visibility listener), e.g. before creating another client. */
+    /** Stop background work (timer, tab channel, visibility listener), e.g. for a new client. */
     destroy() {
       proactive.destroy();
       tabs?.destroy();
     },
-    // For adapters that bring their own transport (frontend/js/axios.js): the
-    // core's session and its one shared refresh, to reuse instead of copying.
-    // A symbol key: not part of the app-facing API (Object.keys skips it).
-    [SESSION_CORE]: sessionCoreFor(core, emit, on, clock),
-  };
-}
-
-/**
- * The core's session API in the shape an adapter drives (see axios.js).
- * @param {ReturnType<typeof createSilentRefresh>} core
- * @param {(type: string, fields?: Record<string, any>) => void} emit
- * @param {(type: string, listener: (event: any) => void) => () => void} on
- * @param {Clock} clock
- */
-function sessionCoreFor(core, emit, on, clock) {
-  // The adapter's calls get ids of their own, far from the fetch client's.
-  let lastRequestId = 1_000_000,
-    lastRefreshId = 0;
-  on('refresh-start', (event) => {
-    lastRefreshId = event.refreshId;
-  });
-  /** A refresh that could not be done (network, 5xx, 429): no new attempt before its backoff has passed. */
-  let backoff = /** @type {{ error: ApiError, until: number } | null} */ (null);
-  /** @param {ApiError} error @param {number} requestId */
-  const copyFor = (error, requestId) =>
-    new ApiError(error.message, {
-      status: error.status,
-      code: error.code,
-      cause: error.cause,
-      retryable: error.retryable,
-      retryAfterMs: error.retryAfterMs,
-      requestId,
-    });
-  return {
-    nextRequestId: () => ++lastRequestId,
-    emit,
-    /** @param {string | null} sentToken */
-    isStale: (sentToken) =>
-      core.isStale(
-        /** @type {any} */ ({
-          headers: new Headers(sentToken ? { Authorization: `Bearer ${sentToken}` } : {}),
-        }),
-      ),
-    mayHaveRefreshCookie: core.mayHaveRefreshCookie,
-    refreshing: core.pendingRefresh,
-    refresh() {
-      if (backoff && clock.now() < backoff.until) return Promise.reject(backoff.error);
-      return core.refresh('reactive').then(
-        (session) => {
-          backoff = null;
-          return session;
-        },
-        (error) => {
-          if (error?.code === 'refresh_unavailable')
-            backoff = { error, until: clock.now() + (error.retryAfterMs ?? 0) };
-          throw error;
-        },
-      );
-    },
-    /** @param {Promise<any>} running @param {{ requestId: number }} meta */
-    async waitForRefresh(running, meta) {
-      emit('queued', { ...meta, refreshId: lastRefreshId });
-      await running.catch((/** @type {ApiError} */ error) => {
-        throw copyFor(error, meta.requestId);
-      });
-    },
+    // For adapters that bring their own transport (frontend/js/axios.js): the core itself,
+    // whose policy steps they call instead of copying them. A symbol key: not part of the
+    // app-facing API (Object.keys skips it).
+    [SESSION_CORE]: core,
   };
 }

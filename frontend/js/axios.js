@@ -14,17 +14,18 @@
  *
  * The client from api.js keeps the session: login, logout, restore, the
  * single-flight refresh (a plain fetch, outside any interceptor), the
- * cross-tab lock and channel, the proactive timer, the events. This file
- * copies none of it. It adds two interceptors that do, for axios calls, what
- * api.js's own request() does for fetch calls:
+ * cross-tab lock and channel, the proactive timer, the events. It also owns
+ * the 401 policy: this file calls its steps, in the order a call takes them,
+ * and copies none of them:
  *
- * - request: a call sent while a refresh runs waits for it; then the current
- *   access token is attached (again on a replay, so a replay carries the new one);
- * - response: a 401 from an API route joins the one refresh (or starts it),
- *   then the call is replayed once; a 401 for an older token than the current
- *   one is replayed without a refresh (stale); a refresh that fails rejects
- *   every waiting call with the client's one `session_expired` ApiError.
- *   Every other error is passed through as the AxiosError it is.
+ * - request interceptor: the call starts (its id, the `request` event) and
+ *   waits for a refresh in flight, or for one when its token has expired;
+ * - the last step before the adapter, after every interceptor (a
+ *   transformRequest): the URL axios will fetch passes the origin check, and
+ *   only then is the access token attached (again on a replay: the new one);
+ * - response interceptor: an error goes to the policy's `recover`, which joins
+ *   or starts the one refresh, replays a stale 401, or refuses; the call is
+ *   replayed once. Every other error passes through as the AxiosError it is.
  *
  * axios itself is not imported: you pass your instance in. It is typed
  * loosely here, so this file type-checks without axios installed.
@@ -33,11 +34,15 @@ import { ApiError, SESSION_CORE, isAuthPath } from './api.js';
 
 /**
  * @typedef {ReturnType<typeof import('./api.js').createApiClient>} ApiClient
- * @typedef {{ interceptors: { request: AxiosChain, response: AxiosChain }, request(config: any): Promise<any> }} AxiosInstance
- *   Only what we use of an axios instance.
+ * @typedef {import('./silent-refresh.js').Session} Session
+ * @typedef {import('./silent-refresh.js').RequestMeta} RequestMeta
  * @typedef {{ use(onFulfilled?: (value: any) => any, onRejected?: (error: any) => any): number,
  *   eject(id: number): void }} AxiosChain
- * @typedef {{ requestId: number, method: string, path: string }} RequestMeta
+ * @typedef {object} AxiosInstance only what we use of an axios instance
+ * @property {{ request: AxiosChain, response: AxiosChain }} interceptors
+ * @property {(config: any) => Promise<any>} request
+ * @property {(config: any) => string} getUri
+ * @property {{ transformRequest?: any }} defaults
  */
 
 /**
@@ -50,11 +55,11 @@ class Call {
   constructor(meta) {
     this.meta = meta;
     /** It waited for a refresh before it was sent: its 401 is final. */
-    this.refreshed = false;
-    /** It was replayed once: its next 401 is final. */
+    this.waited = false;
+    /** It was replayed once: its next error is final. */
     this.replayed = false;
-    /** @type {string | null} the access token its last trip carried */
-    this.token = null;
+    /** @type {Session | null} the session whose token its last trip carried */
+    this.sentWith = null;
     this.settled = false;
   }
 }
@@ -69,7 +74,8 @@ function callOf(config) {
 
 /**
  * Install the silent refresh on an axios instance. Returns a function that
- * removes it again.
+ * removes it again. Use another instance for other sites: this one refuses
+ * any origin but the API's (other_origin), as api.js does.
  * @param {AxiosInstance} instance e.g. axios.create({ baseURL })
  * @param {ApiClient} client the session owner, from createApiClient()
  */
@@ -77,34 +83,43 @@ export function installSilentRefresh(instance, client) {
   const core = client[SESSION_CORE];
 
   // #region axios-request
-  /** Request interceptor: wait while a refresh runs, then attach the token. */
+  /** Request interceptor: the call starts, and waits while a refresh runs. */
   async function beforeSend(/** @type {any} */ config) {
     let call = callOf(config);
     if (!call) {
-      const meta = {
-        requestId: core.nextRequestId(),
-        method: String(config.method ?? 'get').toUpperCase(),
-        path: String(config.url ?? ''),
-      };
+      const meta = core.startCall(String(config.method ?? 'get'), String(config.url ?? ''));
       call = config[CALL] = new Call(meta);
-      core.emit('request', meta);
-      // Sent while a refresh runs? Wait for it rather than go out with the old token.
-      const running = core.refreshing();
-      if (running) {
-        try {
-          await core.waitForRefresh(running, meta);
-        } catch (expired) {
-          throw report(call, expired);
-        }
-        call.refreshed = true;
+      try {
+        call.waited = await core.waitBeforeSending(meta);
+      } catch (failure) {
+        throw report(call, failure);
       }
     }
-    const token = client.getSession()?.accessToken ?? null;
-    if (token) config.headers.Authorization = `Bearer ${token}`;
-    call.token = token;
+    call.sentWith = core.getSession();
     // Cookies travel only with /auth/* calls, as in api.js (the API is another origin).
     if (isAuthPath(call.meta.path)) config.withCredentials = true;
     return config;
+  }
+
+  /**
+   * The last step before the adapter, after every request interceptor: the URL
+   * axios will fetch must be on the API's origin, then the token is attached.
+   * A per-request transformRequest replaces this one: then no token is sent.
+   * @this {any} the request's config
+   * @param {unknown} data
+   * @param {any} headers
+   */
+  function attachToken(data, headers) {
+    const call = callOf(this);
+    if (!call) return data;
+    try {
+      core.checkOrigin(instance.getUri(this));
+    } catch (refused) {
+      throw report(call, refused);
+    }
+    const token = call.sentWith?.accessToken;
+    if (token) headers.set('Authorization', `Bearer ${token}`);
+    return data;
   }
   // #endregion
 
@@ -119,34 +134,19 @@ export function installSilentRefresh(instance, client) {
     return response;
   }
 
-  /** Response interceptor, error: a 401 is refreshed and replayed once; the rest passes through. */
+  /** Response interceptor, error: the policy decides; a call is replayed at most once. */
   async function onError(/** @type {any} */ error) {
     const call = callOf(error?.config);
     if (!call || reported.has(error)) throw error;
-    const status = error.response?.status;
-    if (status !== 401 || isAuthPath(call.meta.path) || call.replayed) throw report(call, error);
-    core.emit('unauthorized', { ...call.meta, status: 401, code: error.response.data?.error });
-    // A 401 for a token we just got: replaying again could only loop.
-    if (call.refreshed) throw report(call, error);
-
-    let reason = 'refreshed';
+    if (call.replayed) throw report(call, error);
+    const described = toApiError(error);
     try {
-      const running = core.refreshing();
-      if (running) {
-        await core.waitForRefresh(running, call.meta); // a refresh is running: join it
-      } else if (core.isStale(call.token)) {
-        reason = 'stale'; // somebody already refreshed while we were in flight
-      } else if (!client.getSession() && !core.mayHaveRefreshCookie()) {
-        throw error; // nobody is logged in: nothing to refresh
-      } else {
-        await core.waitForRefresh(core.refresh(), call.meta); // the first 401 starts the one refresh
-      }
+      await core.recover(described, call.sentWith, call.meta, call.waited);
     } catch (failure) {
-      throw report(call, failure); // the client's session_expired ApiError, or the 401 itself
+      throw report(call, failure === described ? error : failure);
     }
     call.replayed = true;
-    core.emit('replay', { ...call.meta, reason });
-    // Through the instance again: the request interceptor attaches the new token.
+    // Through the instance again: the last step attaches the new token.
     return instance.request(error.config);
   }
   // #endregion
@@ -170,9 +170,12 @@ export function installSilentRefresh(instance, client) {
     return error;
   }
 
+  const transforms = instance.defaults.transformRequest;
+  instance.defaults.transformRequest = [attachToken, ...[transforms ?? []].flat()];
   const requestId = instance.interceptors.request.use(beforeSend);
   const responseId = instance.interceptors.response.use(onResponse, onError);
   return function uninstall() {
+    instance.defaults.transformRequest = transforms;
     instance.interceptors.request.eject(requestId);
     instance.interceptors.response.eject(responseId);
   };

@@ -14,8 +14,11 @@
 import { createLeaseLock, usableLocalStorage } from './lease-lock.js';
 
 /** @typedef {import('./silent-refresh.js').Session} Session */
-/** What the client needs of a lock: navigator.locks has it, and so does lease-lock.js.
- * @typedef {{ request: <T>(name: string, options: { signal?: AbortSignal }, callback: (lock: any) => T | Promise<T>) => Promise<T> }} Locks */
+/**
+ * What the client needs of a lock: navigator.locks has it, and so does lease-lock.js.
+ * @typedef {{ request: <T>(name: string, options: { signal?: AbortSignal },
+ *   callback: (lock: any) => T | Promise<T>) => Promise<T> }} Locks
+ */
 
 /** Inside the lock, how long to wait for a token another tab is already sending us. */
 const SHARED_TOKEN_GRACE_MS = 1_000;
@@ -64,10 +67,10 @@ export function coordinateTabs({
   let applyingMessage = false; // a change another tab told us about is not news to tell back
 
   // Tell the other tabs about tokens they can use, and about logout.
-  const SHARED = new Set(['login', 'refresh', 'restore']);
+  const SHARED = new Set(['login', 'reauth', 'refresh', 'restore']);
   const off = on('session', ({ session, reason }) => {
     if (applyingMessage) return;
-    if (session && SHARED.has(reason)) broadcast({ type: 'session', session });
+    if (session && SHARED.has(reason)) broadcast({ type: 'session', session, reason });
     else if (!session && reason === 'logout') broadcast({ type: 'logout' });
   });
 
@@ -93,7 +96,12 @@ export function coordinateTabs({
         const newer =
           !session || (incoming.accessTokenExpiresAt ?? 0) >= (session.accessTokenExpiresAt ?? 0);
         if (!newer || incoming.accessToken === session?.accessToken) return;
-        setSession(incoming, 'other-tab');
+        // A refresh continues our session; a login or re-authentication starts another one.
+        const sameLogin = session && !['login', 'reauth'].includes(message.reason);
+        setSession(
+          sameLogin ? { ...incoming, sessionId: session.sessionId } : incoming,
+          'other-tab',
+        );
         for (const resolve of [...sharedSessionWaiters]) resolve(incoming);
       }
     } finally {

@@ -8,9 +8,13 @@
  * @typedef {{ type: string, time: number, [field: string]: any }} ApiEvent
  *   Request events: request, unauthorized, queued, replay, done, error
  *     { requestId, method, path, status?, code?, error?, refreshId? (queued), reason? (replay) }
+ *     (queued: refreshId, or reauthId while the password prompt is open;
+ *     replay reason: refreshed | stale | reauthenticated)
  *   Refresh events: refresh-start { refreshId, reason: 'reactive'|'proactive'|'restore' },
  *     refresh-end { refreshId, ok, source: 'server'|'other-tab', error? }
- *   session { session, reason } whenever the session changes.
+ *   Re-authentication: reauth-start { reauthId }, reauth-end { reauthId, ok, error? }
+ *   session { session, reason } whenever the session changes (reason: login, reauth,
+ *     refresh, restore, other-tab, logout, expired, set-token).
  * @typedef {{ on(type: string, listener: (event: ApiEvent) => void): () => void,
  *   emit(type: string, fields?: Record<string, any>): void }} Emitter
  */

@@ -4,17 +4,17 @@
  * chains, and a plain instance (request/get/post on fetchJson) with no
  * refresh logic at all, which naive.js builds the blog code on.
  */
-import { ApiError, fetchJson } from './silent-refresh.js';
+import { ApiError, fetchJson, isAuthPath } from './silent-refresh.js';
 
-export { ApiError };
+export { ApiError, isAuthPath };
 
 /**
  * @typedef {import('./silent-refresh.js').RequestInput} RequestInput
  * @typedef {import('./silent-refresh.js').RequestConfig} RequestConfig
  * @typedef {import('./silent-refresh.js').ApiResponse} ApiResponse
  * @typedef {{ onFulfilled?: (value: any) => any, onRejected?: (error: any) => any }} Handler
- * @typedef {{ use(onFulfilled?: Handler['onFulfilled'], onRejected?: Handler['onRejected']): number,
- *   eject(id: number): void }} InterceptorChain
+ * @typedef {{ use(onFulfilled?: Handler['onFulfilled'],
+ *   onRejected?: Handler['onRejected']): number, eject(id: number): void }} InterceptorChain
  */
 
 // #region interceptors
@@ -49,11 +49,6 @@ export function createInterceptorChain() {
   };
 }
 // #endregion
-
-/** /auth/* belongs to the refresh machinery: its 401s mean "no". @param {string} path */
-export function isAuthPath(path) {
-  return new URL(path, 'http://localhost').pathname.startsWith('/auth/');
-}
 
 /**
  * A plain axios-like instance: request interceptors, fetch, response

@@ -76,6 +76,7 @@ export function createNaiveApiClient(options = {}) {
       user: data.user ?? null,
       accessToken: data.access_token,
       accessTokenExpiresAt: clock.now() + data.expires_in * 1000,
+      sessionId: '', // the blog code has no notion of which login a token belongs to
     };
   };
 
@@ -94,7 +95,10 @@ export function createNaiveApiClient(options = {}) {
     path: config.path,
   });
 
-  /** The refresh call; the blog's catch block forgets the token and "redirects to login". @param {string} reason */
+  /**
+   * The refresh call; the blog's catch block forgets the token and "redirects to login".
+   * @param {string} reason
+   */
   async function refresh(reason) {
     const refreshId = ++lastRefreshId;
     emit('refresh-start', { refreshId, reason });
@@ -154,11 +158,13 @@ export function createNaiveApiClient(options = {}) {
     emit('unauthorized', { ...meta(original), status: 401, code: error.code });
     if (variant === 'flag-and-queue' && refreshing) {
       emit('queued', { ...meta(original), refreshId: lastRefreshId });
-      await new Promise((resolve) => queue.push(resolve)); // no reject: waits forever if the refresh fails
+      // No reject: it waits forever if the refresh fails.
+      await new Promise((resolve) => queue.push(resolve));
     } else {
       original._retry = true;
       refreshing = true;
-      await refresh('reactive'); // variant 1: one refresh per 401; either: a throw leaves `refreshing` true
+      // Variant 1: one refresh per 401. In either variant, a throw leaves `refreshing` true.
+      await refresh('reactive');
       refreshing = false;
       queue.forEach((resolve) => resolve(session?.accessToken));
       queue = [];
@@ -170,7 +176,10 @@ export function createNaiveApiClient(options = {}) {
   api.interceptors.response.use(undefined, onResponseError);
   // #endregion
 
-  /** Requests as the app sees them: the same events as api.js. @param {import('./silent-refresh.js').RequestInput} input */
+  /**
+   * Requests as the app sees them: the same events as api.js.
+   * @param {import('./silent-refresh.js').RequestInput} input
+   */
   function request(input) {
     const ids = {
       requestId: ++lastRequestId,
@@ -208,6 +217,12 @@ export function createNaiveApiClient(options = {}) {
       setSession(toSession(data), 'login');
       return session?.user ?? null;
     },
+    /** The blog version has no prompt: a 403 reauth_required simply fails; this is the call. */
+    async reauthenticate(/** @type {string} */ password) {
+      const { data } = await api.post('/auth/reauth', { password }, { _retry: true });
+      setSession(toSession(data), 'reauth');
+      return session?.user ?? null;
+    },
     async logout() {
       try {
         await api.post('/auth/logout', undefined, { _retry: true });
@@ -228,7 +243,10 @@ export function createNaiveApiClient(options = {}) {
     /** Same demo hook as api.js: replace the in-memory token by hand. */
     setAccessToken(/** @type {string} */ token) {
       setSession(
-        { ...(session ?? { user: null, accessTokenExpiresAt: null }), accessToken: token },
+        {
+          ...(session ?? { user: null, accessTokenExpiresAt: null, sessionId: '' }),
+          accessToken: token,
+        },
         'set-token',
       );
     },

@@ -1,76 +1,87 @@
 // @ts-check
-// silent-refresh.js, THE FILE TO COPY: a fetch client that keeps a short-lived access token fresh, for one tab, with
-// no imports. Top to bottom: session in memory → attach the token → send → on a 401, one shared refresh → replay once.
-// api.js plugs the extras (tabs, proactive timer, restore, events, interceptors) into the hooks; this file does not know them.
+// silent-refresh.js, the file to copy: a fetch client that keeps a short-lived access token
+// fresh, for one tab, with no imports. In the order the guide teaches: the session in memory →
+// attach the token → send → the 401 policy → one shared refresh → replay once. api.js plugs
+// the extras into its hooks; the axios adapter takes the same policy steps.
 
-/** @typedef {{ id: number | string, username: string }} User
- * @typedef {{ user: User | null, accessToken: string, accessTokenExpiresAt: number | null }} Session
- * @typedef {{ method?: string, path?: string, url?: string, data?: unknown, headers?: HeadersInit }} RequestInput
- * @typedef {{ method: string, path: string, data: unknown, headers: Headers, requestId: number }} RequestConfig
- * @typedef {{ status: number, data: any, headers: Headers, requestId?: number, config?: RequestConfig }} ApiResponse
- * @typedef {{ requestId: number, method: string, path: string }} RequestMeta
- * @typedef {{ now(): number, setTimeout(fn: () => void, ms: number): any, clearTimeout(id: any): void }} Clock
- */
 /**
- * Every failure. `status`: 0 when no answer came. `code`: the server's `error`, or network_error, timeout,
- * session_expired (refresh refused; `cause` says why), refresh_unavailable (refresh not done, still logged in:
- * `retryable`, after `retryAfterMs`), other_origin, http_error, bad_response. `config`: the request as sent.
+ * @typedef {{ id: number | string, username: string }} User
+ * @typedef {{ user: User | null, accessToken: string, accessTokenExpiresAt: number | null,
+ *   sessionId: string }} Session sessionId: which login it is; a refresh keeps it
+ * @typedef {{ method?: string, path?: string, url?: string, data?: unknown,
+ *   headers?: HeadersInit }} RequestInput
+ * @typedef {{ requestId: number, method: string, path: string }} RequestMeta
+ * @typedef {RequestMeta & { data: unknown, headers: Headers }} RequestConfig
+ * @typedef {{ status: number, data: any, headers: Headers, requestId?: number,
+ *   config?: RequestConfig }} ApiResponse
+ * @typedef {{ now(): number, setTimeout(fn: () => void, ms: number): any,
+ *   clearTimeout(id: any): void }} Clock
+ */
+
+/**
+ * Every failure. `status` is 0 when no answer came. `code` is the server's `error`, or ours:
+ * network_error, timeout, session_expired (the server refused the refresh; `cause` says why),
+ * refresh_unavailable (no refresh for now, still logged in: `retryable` after `retryAfterMs`),
+ * session_changed (a 401 for a session that has ended since: never replayed in the next one),
+ * reauth_cancelled, other_origin, http_error, bad_response. `config`: the request as sent.
  */
 export class ApiError extends Error {
-  /** @param {string} message @param {{ status?: number, code?: string, requestId?: number, data?: unknown,
-   *   cause?: unknown, retryable?: boolean, retryAfterMs?: number, config?: RequestConfig }} [details] */
-  constructor(
-    message,
-    {
-      status = 0,
-      code = 'http_error',
-      requestId,
-      data,
-      cause,
-      retryable = false,
-      retryAfterMs,
-      config,
-    } = {},
-  ) {
-    super(message, cause === undefined ? undefined : { cause });
+  /**
+   * @param {string} message
+   * @param {{ status?: number, code?: string, requestId?: number, data?: unknown, cause?: unknown,
+   *   retryable?: boolean, retryAfterMs?: number, config?: RequestConfig }} [details]
+   */
+  constructor(message, details = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'ApiError';
-    this.status = status;
-    this.code = code;
-    this.requestId = requestId;
-    this.data = data; // the parsed error body, if any
-    this.retryable = retryable;
-    this.retryAfterMs = retryAfterMs;
-    this.config = config;
+    this.status = details.status ?? 0;
+    this.code = details.code ?? 'http_error';
+    this.requestId = details.requestId;
+    this.data = details.data; // the parsed error body, if any
+    this.retryable = details.retryable ?? false;
+    this.retryAfterMs = details.retryAfterMs;
+    this.config = details.config;
   }
 }
 
-/** A cookie the page may read (not HttpOnly), e.g. the refresh cookie's CSRF twin. @param {Document | null} doc @param {string} name */
+/** @type {Clock} real time, unless a test passes a fake clock */
+export const systemClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => clearTimeout(id),
+};
+
+/** @type {(doc: Document | null, name: string) => string | null} a cookie the page may read */
 export function readCookie(doc, name) {
   const pair = (doc?.cookie ?? '').split(/;\s*/).find((p) => p.startsWith(`${name}=`));
   return pair === undefined ? null : decodeURIComponent(pair.slice(name.length + 1));
 }
 
+/** @param {string} path one of /auth/*, the refresh machinery? Its 401s mean "no". */
+export function isAuthPath(path) {
+  return new URL(path, 'http://api.invalid').pathname.startsWith('/auth/');
+}
+
 // #region fetch
-/** fetch, read the JSON body, turn every failure into an ApiError. Exported for other transports (http.js).
- *  @param {string} url @param {RequestInit} init @param {{ fetch?: typeof fetch, timeoutMs?: number,
- *  config?: RequestConfig, clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'> }} [extra] @returns {Promise<ApiResponse>} */
-export async function fetchJson(
-  url,
-  init,
-  { fetch = globalThis.fetch, timeoutMs = 0, config, clock = globalThis } = {},
-) {
+/**
+ * fetch, read the JSON body, turn every failure into an ApiError. http.js sends with it too.
+ * @param {string} url
+ * @param {RequestInit} init
+ * @param {{ fetch?: typeof fetch, timeoutMs?: number, config?: RequestConfig,
+ *   clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'> }} [extra]
+ * @returns {Promise<ApiResponse>}
+ */
+export async function fetchJson(url, init, extra = {}) {
+  const { fetch: fetchImpl = globalThis.fetch, timeoutMs = 0, config, clock = systemClock } = extra;
   const [requestId, controller] = [config?.requestId, new AbortController()];
   const timer = timeoutMs ? clock.setTimeout(() => controller.abort(), timeoutMs) : null;
   const fail = (/** @type {unknown} */ cause) => {
     const timedOut = controller.signal.aborted;
-    throw new ApiError(
-      timedOut
-        ? `No answer from ${url} within ${timeoutMs} ms`
-        : `Network error: ${url} could not be reached`,
-      { code: timedOut ? 'timeout' : 'network_error', requestId, cause, config },
-    );
+    const details = { requestId, cause, config, code: timedOut ? 'timeout' : 'network_error' };
+    if (timedOut) throw new ApiError(`No answer from ${url} within ${timeoutMs} ms`, details);
+    throw new ApiError(`Network error: ${url} could not be reached`, details);
   };
-  const res = await fetch(url, { ...init, signal: controller.signal }).catch(fail);
+  const res = await fetchImpl(url, { ...init, signal: controller.signal }).catch(fail);
   const text = await res
     .text()
     .catch(fail)
@@ -79,300 +90,292 @@ export async function fetchJson(
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
-    /* an HTML error page stays text */
+    // an HTML error page stays text
   }
   if (res.ok) return { status: res.status, data, headers: res.headers, requestId, config };
   const { message = '', error: code = 'http_error' } = data && typeof data === 'object' ? data : {};
   const retryAfterMs = Number(res.headers.get('Retry-After')) * 1000 || undefined;
-  throw new ApiError(message || `HTTP ${res.status} from ${url}`, {
-    status: res.status,
-    code,
-    data,
-    requestId,
-    config,
-    retryAfterMs,
-  });
+  const details = { status: res.status, code, data, requestId, config, retryAfterMs };
+  throw new ApiError(message || `HTTP ${res.status} from ${url}`, details);
 }
 // #endregion
 
 /**
- * @param {object} [options]
- * @param {string} [options.baseURL] the API, e.g. 'http://127.0.0.1:5001': the only origin that gets the token
- * @param {(error: ApiError) => void} [options.onSessionExpired] once, when the server refuses a refresh
- * @param {typeof fetch} [options.fetch] @param {Clock} [options.clock] @param {() => string | null} [options.readCsrfToken]
- * @param {number} [options.refreshTimeoutMs] give up on /auth/refresh after this (default 10 s)
- * Hooks for the extras: `emit` hears every event, `coordinate` wraps every refresh (tabs), `beforeSend` and `afterResponse`
- * run the interceptors. @param {(type: string, fields: Record<string, any>) => void} [options.emit]
- * @param {(run: () => Promise<Session>) => Promise<Session>} [options.coordinate] @param {(response: Promise<ApiResponse>)
- * => Promise<ApiResponse>} [options.afterResponse] @param {(config: RequestConfig) => RequestConfig | Promise<RequestConfig>} [options.beforeSend]
+ * The client. `baseURL` is the API, the only origin that ever gets the token. The hooks are
+ * for the extras: `emit` hears every event, `coordinate` wraps every refresh (the tabs' lock),
+ * `beforeSend`/`afterResponse` run the interceptors, `reauthFor` answers a 403 reauth_required.
+ * @param {{ baseURL?: string, onSessionExpired?: (error: ApiError) => void, clock?: Clock,
+ *   fetch?: typeof globalThis.fetch, readCsrfToken?: () => string | null,
+ *   refreshTimeoutMs?: number, emit?: (type: string, fields: Record<string, any>) => void,
+ *   coordinate?: (run: () => Promise<Session>) => Promise<Session>,
+ *   beforeSend?: (config: RequestConfig) => RequestConfig | Promise<RequestConfig>,
+ *   afterResponse?: (response: Promise<ApiResponse>) => Promise<ApiResponse>,
+ *   reauthFor?: (error: ApiError, sentWith: Session | null, meta: RequestMeta) => Promise<void>
+ * }} [options]
  */
 export function createSilentRefresh(options = {}) {
   const {
     baseURL = '',
     onSessionExpired = () => {},
     refreshTimeoutMs = 10_000,
-    fetch: fetchImpl = globalThis.fetch,
+    fetch = globalThis.fetch,
     readCsrfToken = () => readCookie(globalThis.document ?? null, 'csrf_refresh_token'),
-    clock = {
-      now: () => Date.now(),
-      setTimeout: (fn, ms) => setTimeout(fn, ms),
-      clearTimeout: (id) => clearTimeout(id),
-    },
+    clock = systemClock,
     emit = () => {},
     coordinate = (run) => run(),
     beforeSend = (config) => config,
     afterResponse = (response) => response,
   } = options;
-  const apiOrigin = new URL(baseURL || '/', globalThis.location?.href || 'http://localhost').origin; // '/api' too
-  const urlFor = (/** @type {string} */ path) =>
-    /^https?:\/\//i.test(path) ? path : baseURL.replace(/\/$/, '') + path;
-  /** /auth/* is the refresh machinery: its 401s mean "no", never "refresh and retry". */
-  const isAuthPath = (/** @type {string} */ path) =>
-    new URL(path, apiOrigin).pathname.startsWith('/auth/');
-
+  const pageURL = globalThis.location?.href ?? 'http://localhost/';
+  const apiOrigin = new URL(baseURL || '/', pageURL).origin; // a baseURL of '/api' works too
   // #region session
   /** @type {Session | null} The access token lives here, in memory only: never in localStorage. */
-  let session = null,
-    /** @type {Promise<Session> | null} the one refresh in flight, shared by all */ refreshPromise =
-      null;
-  let lastRefreshId = 0,
-    lastRequestId = 0,
-    failuresInARow = 0;
-  /** @type {string | null} refusedCsrf: a refresh cookie the server refused. backoff: the last refresh not done, and until when. */
-  let refusedCsrf = null,
-    /** @type {{ error: ApiError, until: number } | null} */ backoff = null;
-  const getSession = () => session && { ...session }; // a copy: nobody changes our state behind our back
-  /** The one place the session changes. @param {Session | null} next @param {string} reason */
+  let session = null;
+  /** @type {string | null} the CSRF twin of a refresh cookie the server refused */
+  let refusedCsrf = null;
+  /** @returns {Session | null} a copy: nobody changes our state behind our back */
+  const getSession = () => session && { ...session };
+  /** @type {(next: Session | null, reason: string) => void} the one place the session changes */
   function setSession(next, reason) {
     if (next === null && session === null) return;
     session = next;
     emit('session', { session: getSession(), reason });
   }
-  /** A token response as a Session. expires_in, since the server's clock and ours may disagree. @param {any} body @returns {Session} */
-  function toSession(body) {
-    if (!body?.access_token)
-      throw new ApiError('The server answered without an access token', {
-        status: 200,
-        code: 'bad_response',
-      });
-    const expiresAt =
-      typeof body.expires_in === 'number'
-        ? clock.now() + body.expires_in * 1000
-        : Date.parse(body.access_token_expires_at) || null;
-    return {
-      user: body.user ?? null,
-      accessToken: body.access_token,
-      accessTokenExpiresAt: expiresAt,
-    };
+  /** @type {(body: any, sessionId?: string) => Session} a new session, unless it continues one */
+  function toSession(body, sessionId = `${Date.now()}-${Math.random()}`) {
+    if (!body?.access_token) {
+      const details = { status: 200, code: 'bad_response' };
+      throw new ApiError('The server answered without an access token', details);
+    }
+    // By expires_in rather than the timestamp: the server's clock and ours may disagree.
+    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in * 1000 : NaN;
+    const expiresAt = clock.now() + expiresIn || Date.parse(body.access_token_expires_at) || null;
+    const user = body.user ?? null;
+    return { user, accessToken: body.access_token, accessTokenExpiresAt: expiresAt, sessionId };
   }
-  /** A refresh cookie worth trying? Only if its readable CSRF twin exists. */ const mayHaveRefreshCookie =
-    () => Boolean(readCsrfToken()) && readCsrfToken() !== refusedCsrf;
+  /** Is a refresh worth trying? Only if the readable CSRF twin of the refresh cookie exists. */
+  const mayHaveRefreshCookie = () => Boolean(readCsrfToken()) && readCsrfToken() !== refusedCsrf;
   // #endregion
   // #region attach-token
-  /** One trip: attach the current token (again on a replay: the new one), run the request interceptors, send.
-   *  The token goes to the API's origin only: any other is refused before sending. @param {RequestConfig} config */
-  async function send(config) {
-    if (new URL(urlFor(config.path), apiOrigin).origin !== apiOrigin)
-      throw new ApiError(
-        `${config.path} is not on ${apiOrigin}: call other sites with fetch(), so the token stays home`,
-        { code: 'other_origin', config },
-      );
+  /** @param {string} url the gate every transport passes last: the token stays home */
+  function checkOrigin(url) {
+    const origin = URL.canParse(url, pageURL) ? new URL(url, pageURL).origin : null;
+    if (origin === apiOrigin) return;
+    const message = `${url} is not on ${apiOrigin}: call other sites with fetch(), not with us`;
+    throw new ApiError(message, { code: 'other_origin' });
+  }
+  /**
+   * One trip: attach the token, run the request interceptors, check the origin, send.
+   * @type {(config: RequestConfig, sentWith: Session | null) => Promise<ApiResponse>}
+   */
+  async function send(config, sentWith) {
     const headers = new Headers(config.headers);
-    if (session) headers.set('Authorization', `Bearer ${session.accessToken}`);
+    if (sentWith) headers.set('Authorization', `Bearer ${sentWith.accessToken}`);
     const trip = await beforeSend({ ...config, headers });
+    const absolute = /^https?:\/\//i.test(trip.path);
+    const url = absolute ? trip.path : baseURL.replace(/\/$/, '') + trip.path;
+    checkOrigin(url);
     const body = trip.data === undefined ? undefined : JSON.stringify(trip.data);
     if (body !== undefined && !trip.headers.has('Content-Type'))
       trip.headers.set('Content-Type', 'application/json');
-    // The API is another origin: cookies travel with /auth/* calls only.
-    const init = {
-      method: trip.method,
-      headers: trip.headers,
-      body,
-      credentials: isAuthPath(trip.path) ? 'include' : 'same-origin',
-    };
-    return fetchJson(urlFor(trip.path), /** @type {RequestInit} */ (init), {
-      fetch: fetchImpl,
-      clock,
-      config: trip,
-    });
+    const credentials = isAuthPath(trip.path) ? 'include' : 'same-origin'; // cookies: /auth/*
+    const init = { method: trip.method, headers: trip.headers, body, credentials };
+    return fetchJson(url, /** @type {RequestInit} */ (init), { fetch, clock, config: trip });
   }
-  /** POST to /auth/*, outside the interceptors. @param {string} path @param {string | null} csrf @param {unknown} [data] */
-  function authPost(path, csrf, data, timeoutMs = 0) {
-    const headers = new Headers({
-      'Content-Type': 'application/json',
-      ...(csrf ? { 'X-CSRF-TOKEN': csrf } : {}),
-    });
+  /** @type {(path: string, data?: unknown, timeoutMs?: number) => Promise<ApiResponse>} */
+  function authPost(path, data, timeoutMs = 0) {
+    const headers = new Headers({ 'Content-Type': 'application/json' });
+    const csrf = readCsrfToken();
+    if (csrf) headers.set('X-CSRF-TOKEN', csrf);
     const body = data === undefined ? undefined : JSON.stringify(data);
-    return fetchJson(
-      urlFor(path),
-      { method: 'POST', headers, body, credentials: 'include' },
-      { fetch: fetchImpl, clock, timeoutMs },
-    );
+    const init = { method: 'POST', headers, body, credentials: /** @type {const} */ ('include') };
+    return fetchJson(baseURL.replace(/\/$/, '') + path, init, { fetch, clock, timeoutMs });
   }
   // #endregion
   // #region queue-and-replay
-  /** One call as the app sees it: send; on a 401, wait for the one shared refresh and replay once. A call made
-   *  while a refresh runs waits first, rather than go out with a dead token. @param {RequestConfig} config
-   *  @param {RequestMeta} meta @returns {Promise<ApiResponse>} */
-  async function sendWithRefresh(config, meta) {
-    const refreshed = Boolean(refreshPromise); // then its next 401 is final
+  // The 401 policy, in steps every transport takes: waitBeforeSending, send, recover, replay.
+  /** @param {RequestMeta} meta wait for a refresh in flight, or for one if the token expired */
+  async function waitBeforeSending(meta) {
+    const expired = clock.now() >= (session?.accessTokenExpiresAt ?? Infinity);
+    const running = refreshPromise ?? (expired ? refreshSoon(meta) : null);
+    if (running) await waitForRefresh(running, meta);
+    return Boolean(running); // then a 401 for it is final
+  }
+  /**
+   * After a failed trip: resolves if the call may be replayed, else throws what it gets. A 401
+   * joins the refresh in flight, replays a stale token, is refused when nobody is logged in,
+   * or starts the one refresh. `waited`: the call waited for a refresh, so its 401 is final.
+   * @type {(error: ApiError, sentWith: Session | null, meta: RequestMeta, waited: boolean)
+   *   => Promise<void>}
+   */
+  async function recover(error, sentWith, meta, waited) {
+    const { reauthFor } = options; // a 403 reauth_required: ask for the password, replay
+    if (error.code === 'reauth_required' && reauthFor) return reauthFor(error, sentWith, meta);
+    if (error.status !== 401 || isAuthPath(meta.path)) throw error;
+    emit('unauthorized', { ...meta, status: 401, code: error.code });
+    if (waited) throw error; // a 401 for a token we just got: replaying again could only loop
+    let reason = 'refreshed';
     if (refreshPromise) await waitForRefresh(refreshPromise, meta);
+    else if (isStale(sentWith)) reason = 'stale';
+    else if (!session && !mayHaveRefreshCookie()) throw error;
+    else await waitForRefresh(refreshSoon(meta), meta);
+    if (sentWith && session && sentWith.sessionId !== session.sessionId) {
+      // Its session has ended: what one user sent must never run as the next one.
+      const message = `${meta.method} ${meta.path} was sent in a session that has ended`;
+      throw copyFor(new ApiError(message, { status: 401, code: 'session_changed' }), meta);
+    }
+    emit('replay', { ...meta, reason });
+  }
+  /** @type {(config: RequestConfig, meta: RequestMeta) => Promise<ApiResponse>} one replay */
+  async function sendWithRefresh(config, meta) {
+    const waited = await waitBeforeSending(meta);
+    const sentWith = getSession();
     try {
-      return await send(config);
+      return await send(config, sentWith);
     } catch (error) {
-      if (!(error instanceof ApiError) || error.status !== 401 || isAuthPath(config.path))
-        throw error;
-      emit('unauthorized', { ...meta, status: 401, code: error.code });
-      if (refreshed) throw error; // a 401 for a token we just got: replaying again could only loop
-      let reason = 'refreshed';
-      if (refreshPromise)
-        await waitForRefresh(refreshPromise, meta); // a refresh is running: join it
-      else if (isStale(error.config)) reason = 'stale';
-      else if (!session && !mayHaveRefreshCookie())
-        throw error; // nobody is logged in
-      else if (backoff && clock.now() < backoff.until)
-        throw copyFor(backoff.error, meta); // a late 401 of a failed burst
-      else await waitForRefresh(refresh('reactive'), meta); // the first 401 starts the one refresh
-      emit('replay', { ...meta, reason });
-      return send(config);
+      if (!(error instanceof ApiError)) throw error;
+      await recover(error, sentWith, meta, waited);
+      return send(config, getSession());
     }
   }
   // #endregion
   // #region stale-401
-  /** Sent with an older token than ours? Then a refresh happened meanwhile: replay, don't refresh. @param {RequestConfig} [sent] */
-  const isStale = (sent) =>
-    session !== null && sent?.headers.get('Authorization') !== `Bearer ${session.accessToken}`;
+  /** @param {Session | null} sentWith an older token than ours? Then replay, don't refresh */
+  const isStale = (sentWith) => session !== null && sentWith?.accessToken !== session.accessToken;
   // #endregion
   // #region refresh-single-flight
-  /** Start a refresh, or join the one running. The promise is cleared in `finally`, so no "refreshing" flag can
-   *  stay stuck; it exists before refresh-start is emitted, so a call made by a listener queues too.
-   *  @param {string} reason reactive | proactive | restore @returns {Promise<Session>} */
+  /** @type {Promise<Session> | null} the one refresh in flight, shared by all */
+  let refreshPromise = null;
+  let lastRefreshId = 0;
+  /**
+   * Start a refresh, or join the one running. Cleared in `finally`: no flag can stay stuck.
+   * It exists before refresh-start is emitted, so a call made by a listener queues too.
+   * @param {string} reason reactive | proactive | restore
+   */
   function refresh(reason) {
     if (refreshPromise) return refreshPromise;
     const refreshId = ++lastRefreshId;
-    refreshPromise = Promise.resolve()
-      .then(() => runRefresh(refreshId, reason))
-      .finally(() => {
-        refreshPromise = null;
-      });
+    refreshPromise = runRefresh(refreshId, reason).finally(() => (refreshPromise = null));
     emit('refresh-start', { refreshId, reason });
     return refreshPromise;
   }
-  /** @param {number} refreshId @param {string} reason */
+  /**
+   * Outside the interceptors: a refresh that 401s never queues behind itself. A timeout may be
+   * a lost answer: once more with the same cookie gets the same successor.
+   * @type {(refreshId: number, reason: string) => Promise<Session>}
+   */
   async function runRefresh(refreshId, reason) {
-    let source = 'other-tab'; // unless `coordinate` lets us ask the server
+    await null; // refresh() has set refreshPromise before anything below runs
+    let [source, csrf] = ['other-tab', readCsrfToken()]; // who answered, and with which cookie
+    const post = () => authPost('/auth/refresh', undefined, refreshTimeoutMs);
+    const retryTimeout = (/** @type {any} */ e) =>
+      e.code === 'timeout' ? post() : Promise.reject(e);
     try {
       const next = await coordinate(async () => {
-        source = 'server';
-        const csrf = readCsrfToken();
-        // A plain fetch, outside the interceptors: a refresh that 401s must never queue behind itself.
-        const answer = await authPost('/auth/refresh', csrf, undefined, refreshTimeoutMs).catch(
-          (error) => {
-            refusedCsrf = error.status === 401 ? csrf : refusedCsrf;
-            throw error;
-          },
-        );
-        setSession(toSession(answer.data), reason === 'restore' ? 'restore' : 'refresh');
+        [source, csrf] = ['server', readCsrfToken()];
+        const answer = await post().catch(retryTimeout);
+        const kind = reason === 'restore' ? reason : 'refresh';
+        setSession(toSession(answer.data, session?.sessionId), kind);
         return /** @type {Session} */ (getSession());
       });
       [backoff, failuresInARow] = [null, 0];
       emit('refresh-end', { refreshId, ok: true, source });
       return next;
     } catch (error) {
+      if (/** @type {any} */ (error)?.status === 401) refusedCsrf = csrf;
       emit('refresh-end', { refreshId, ok: false, source: 'server', error });
       throw refreshFailed(error, reason);
     }
   }
   // #endregion
   // #region refresh-failure
-  /** Only a 401 from /auth/refresh means "no": the session is over, and the app hears it once. Anything else
-   *  (network error, timeout, 5xx, 429) says nothing about the session: it stays, every caller gets a retryable
-   *  error, and no refresh is tried before a capped exponential backoff (or Retry-After) has passed.
-   *  @param {any} cause @param {string} reason @returns {ApiError} */
+  let failuresInARow = 0;
+  /** @type {{ error: ApiError, until: number, next: Promise<Session> | null } | null} */
+  let backoff = null; // the last refresh not done, until when to wait, and the next attempt
+  /**
+   * Only a 401 from /auth/refresh means "no": the session is over, and the app hears it once.
+   * Anything else (network, timeout, 5xx, 429) says nothing about the session: it stays, the
+   * callers get a retryable error, and a capped exponential backoff (or Retry-After) starts.
+   * @type {(cause: any, reason: string) => ApiError}
+   */
   function refreshFailed(cause, reason) {
     const status = cause?.status ?? 0;
     if (status === 401) {
-      const expired = new ApiError('Your session has expired: please log in again', {
-        status,
-        code: 'session_expired',
-        cause,
-      });
+      const message = 'Your session has expired: please log in again';
+      const expired = new ApiError(message, { status, code: 'session_expired', cause });
       setSession(null, 'expired');
-      if (reason === 'restore') return expired; // on page load, "no session" is an answer, not news
-      try {
-        onSessionExpired(expired);
-      } catch (e) {
-        console.error('silent-refresh.js: onSessionExpired failed', e);
-      }
+      if (reason !== 'restore') onSessionExpired(expired); // on page load, it is no news
       return expired;
     }
-    const waitMs = Math.max(
-      Math.min(30_000, 1000 * 2 ** failuresInARow++),
-      cause?.retryAfterMs ?? 0,
-    );
-    const error = new ApiError(
-      `Could not refresh the session (${cause?.code}): still logged in, try again in ${waitMs / 1000} s`,
-      {
-        status,
-        code: 'refresh_unavailable',
-        cause,
-        retryable: status === 0 || status === 429 || status >= 500,
-        retryAfterMs: waitMs,
-      },
-    );
-    backoff = { error, until: clock.now() + waitMs };
+    const exponential = Math.min(30_000, 1000 * 2 ** failuresInARow++);
+    const waitMs = Math.max(exponential, cause?.retryAfterMs ?? 0);
+    const message = `Could not refresh (${cause?.code}): still logged in, retry in ${waitMs} ms`;
+    const retryable = status === 0 || status === 429 || status >= 500;
+    const details = { status, code: 'refresh_unavailable', cause, retryable, retryAfterMs: waitMs };
+    const error = new ApiError(message, details);
+    backoff = { error, until: clock.now() + waitMs, next: null };
     return error;
   }
-  /** Each caller's own copy of a refresh failure, naming its request. @param {ApiError} error @param {RequestMeta} meta */
-  function copyFor({ message, status, code, cause, retryable, retryAfterMs }, meta) {
-    return new ApiError(message, {
-      status,
-      code,
-      cause,
-      retryable,
-      retryAfterMs,
-      requestId: meta.requestId,
-    });
+  /**
+   * The refresh a call needs now. Inside a short backoff (2 s at most), the calls wait for
+   * its end and share the next attempt; inside a long one, they fail fast with `retryAfterMs`.
+   * @type {(meta: RequestMeta) => Promise<Session>}
+   */
+  function refreshSoon(meta) {
+    const left = backoff ? backoff.until - clock.now() : 0;
+    if (!backoff || left <= 0) return refresh('reactive');
+    if (left > 2_000) return Promise.reject(copyFor(backoff.error, meta));
+    const endOfBackoff = new Promise((resolve) => clock.setTimeout(() => resolve(null), left));
+    backoff.next ??= endOfBackoff.then(() => refresh('reactive'));
+    return backoff.next;
   }
-  /** Wait for the shared refresh: rejected with its failure, never left hanging. @param {Promise<Session>} running @param {RequestMeta} meta */
+  /** @type {(error: ApiError, meta: RequestMeta) => ApiError} each caller's own copy */
+  const copyFor = (error, meta) =>
+    new ApiError(error.message, { ...error, cause: error.cause, requestId: meta.requestId });
+  /** @type {(running: Promise<Session>, meta: RequestMeta) => Promise<void>} never hangs */
   async function waitForRefresh(running, meta) {
     emit('queued', { ...meta, refreshId: lastRefreshId });
     await running.catch((error) => {
-      throw copyFor(error, meta);
+      throw error instanceof ApiError ? copyFor(error, meta) : error;
     });
   }
   // #endregion
   // #region login-logout
-  /** Log in; resolves to the user. @param {string} username @param {string} password */
-  async function login(username, password) {
-    await refreshPromise?.catch(() => {}); // a rotation in flight would land after us and overwrite this login
-    setSession(
-      toSession((await authPost('/auth/login', null, { username, password })).data),
-      'login',
-    );
+  /** @type {(path: string, data: object, reason: string) => Promise<User | null>} */
+  async function startSession(path, data, reason) {
+    await refreshPromise?.catch(() => {}); // a rotation in flight would overwrite this session
+    const answer = await authPost(path, data);
+    setSession(toSession(answer.data), reason);
     return session?.user ?? null;
   }
-  /** Log out: the server revokes the token family; we forget the token even if it can't be reached (then we throw). */
+  /** @type {(username: string, password: string) => Promise<User | null>} */
+  const login = (username, password) =>
+    startSession('/auth/login', { username, password }, 'login');
+  /** @type {(password: string) => Promise<User | null>} prove it is you: a new session starts */
+  const reauthenticate = (password) => startSession('/auth/reauth', { password }, 'reauth');
+  /** Log out: the server revokes the session; we forget it even if the server can't be reached. */
   async function logout() {
     await refreshPromise?.catch(() => {}); // revoke the newest token, not the one being rotated
-    await authPost('/auth/logout', readCsrfToken()).finally(() => {
+    await authPost('/auth/logout').finally(() => {
       refusedCsrf = null;
       setSession(null, 'logout');
     });
   }
   // #endregion
-  /** axios-like request: resolves with the parsed JSON body, throws ApiError. @param {RequestInput} input */
-  function request(input) {
-    const meta = {
-      requestId: ++lastRequestId,
-      method: (input.method ?? 'GET').toUpperCase(),
-      path: input.path ?? input.url ?? '',
-    };
+
+  let lastRequestId = 0;
+  /** @type {(method: string, path: string) => RequestMeta} a call begins (axios calls too) */
+  function startCall(method, path) {
+    const meta = { requestId: ++lastRequestId, method: method.toUpperCase(), path };
     emit('request', meta);
-    // Response interceptors see the final outcome only, never a 401 that a refresh already handled.
-    return afterResponse(
-      sendWithRefresh({ ...meta, data: input.data, headers: new Headers(input.headers) }, meta),
-    ).then(
+    return meta;
+  }
+  /** @param {RequestInput} input axios-like: resolves with the JSON body, throws ApiError */
+  function request(input) {
+    const meta = startCall(input.method ?? 'GET', input.path ?? input.url ?? '');
+    const config = { ...meta, data: input.data, headers: new Headers(input.headers) };
+    // Response interceptors see the final outcome only, never a 401 that a refresh handled.
+    return afterResponse(sendWithRefresh(config, meta)).then(
       (res) => {
         emit('done', { ...meta, status: res?.status });
         return res?.data;
@@ -383,17 +386,11 @@ export function createSilentRefresh(options = {}) {
       },
     );
   }
-  // The session API the extras and a second transport drive: the same session, the same one refresh;
-  // pendingRefresh() is the refresh in flight (wait for it before sending), or null.
+
   return {
-    request,
-    login,
-    logout,
-    getSession,
-    setSession,
-    refresh,
-    mayHaveRefreshCookie,
-    isStale,
-    pendingRefresh: () => refreshPromise,
+    ...{ request, login, reauthenticate, logout, getSession, setSession, refresh },
+    ...{ mayHaveRefreshCookie, emit, pendingRefresh: () => refreshPromise },
+    // The policy's steps for a transport of its own (axios.js), in the order a call takes them.
+    ...{ startCall, waitBeforeSending, checkOrigin, recover },
   };
 }

@@ -104,7 +104,8 @@ describeEach('a refused refresh (401) ends the session', { timeout: 10_000 }, ()
 // the server never said "no", so the session stays.
 const transient = [
   { name: 'fails with a network error', code: 'network_error', status: 0, script: () => 'network' },
-  { name: 'times out', code: 'timeout', status: 0, script: () => 'hang' },
+  // A timeout may be a lost answer: the client tries once more with the same cookie.
+  { name: 'times out', code: 'timeout', status: 0, script: () => 'hang', attempts: 2 },
   {
     name: 'answers 503',
     code: 'unavailable',
@@ -135,7 +136,8 @@ describeEach('a refresh that could not be done keeps the session', { timeout: 10
       const burst = Array.from({ length: 20 }, (_, i) => handled(client.get(`/aaa?i=${i}`)));
       await started;
       const late = handled(client.get('/bbb'));
-      await clock.advance(5_000); // the refresh timeout (matters for 'hang' only)
+      const attempts = failure.attempts ?? 1;
+      await clock.advance(5_000 * attempts); // the refresh timeouts (matter for 'hang' only)
       const results = await settleAll([...burst, late], server);
       for (const result of results) {
         assert.equal(result.status, 'rejected');
@@ -153,7 +155,7 @@ describeEach('a refresh that could not be done keeps the session', { timeout: 10
         21,
         'each error names its own request',
       );
-      assert.equal(server.stats.refresh, 1, 'one attempt for the whole burst');
+      assert.equal(server.stats.refresh, attempts, 'one attempt for the whole burst');
       assert.equal(expired.length, 0, 'onSessionExpired is not called');
       assert.deepEqual(client.getSession(), session, 'the session stays');
       assert.equal(events.filter((e) => e.type === 'session').length, 0);
@@ -163,12 +165,12 @@ describeEach('a refresh that could not be done keeps the session', { timeout: 10
       server.route('/auth/refresh', null);
       await clock.advance(results[0].reason.retryAfterMs);
       assert.equal((await client.get('/aaa')).data, 'aaa');
-      assert.equal(server.stats.refresh, 2);
+      assert.equal(server.stats.refresh, attempts + 1);
       assert.equal(expired.length, 0);
     });
   }
 
-  test('late 401s of the same burst start no new refresh: 6 calls, the refresh endpoint unreachable, 1 refresh', async () => {
+  test('late 401s that meet a short backoff wait for its end and share one next attempt', async () => {
     const clock = createFakeClock();
     const server = createFakeServer({ clock });
     const { client, expired } = makeClient(server, { clock });
@@ -180,17 +182,45 @@ describeEach('a refresh that could not be done keeps the session', { timeout: 10
     const slow = [0, 1, 2].map((i) => handled(client.get(`/bbb?i=${i}`)));
     await Promise.all(gates.map((gate) => gate.arrived));
     const fast = [0, 1, 2].map((i) => handled(client.get(`/aaa?i=${i}`)));
-    await Promise.allSettled(fast); // the refresh has failed
-    assert.equal(server.stats.refresh, 1);
-    for (const gate of gates) gate.release();
-    const results = await settleAll([...fast, ...slow], server);
+    const fastResults = await Promise.allSettled(fast); // the refresh has failed
     assert.deepEqual(
-      results.map((r) => r.reason?.code),
-      Array(6).fill('refresh_unavailable'),
+      fastResults.map((r) => r.reason?.code),
+      Array(3).fill('refresh_unavailable'),
     );
-    assert.equal(server.stats.refresh, 1);
+    const backoffMs = fastResults[0].reason.retryAfterMs;
+    assert.equal(backoffMs, 1_000);
+    server.route('/auth/refresh', null); // the refresh endpoint is back, inside the backoff
+    for (const gate of gates) gate.release();
+    await clock.advance(backoffMs - 1);
+    assert.equal(await settledState(slow[0], server), 'pending', 'waiting out the backoff');
+    assert.equal(server.stats.refresh, 1, 'no refresh inside the backoff');
+    await clock.advance(1);
+    const results = await settleAll(slow, server);
+    assert.deepEqual(
+      results.map((r) => r.value?.data),
+      ['bbb', 'bbb', 'bbb'],
+    );
+    assert.equal(server.stats.refresh, 2, 'one next attempt, shared by all three');
     assert.equal(expired.length, 0);
-    assert.notEqual(client.getSession(), null);
+  });
+
+  test('a call that meets a long backoff fails fast with retryAfterMs, without a refresh', async () => {
+    const clock = createFakeClock();
+    const server = createFakeServer({ clock });
+    const { client } = makeClient(server, { clock });
+    await client.login('demo', 'password');
+    server.expireAccessTokens();
+    server.route('/auth/refresh', () => ({
+      status: 503,
+      headers: { 'Retry-After': '20' },
+      body: { error: 'unavailable', message: 'Down.' },
+    }));
+    await assert.rejects(client.get('/aaa'), { code: 'refresh_unavailable' });
+    await clock.advance(5_000);
+    const error = await client.get('/bbb').catch((e) => e);
+    assert.equal(error.code, 'refresh_unavailable');
+    assert.equal(error.retryAfterMs, 20_000);
+    assert.equal(server.stats.refresh, 1);
   });
 
   test('consecutive failures back off exponentially, capped, and honour Retry-After', async () => {
@@ -204,10 +234,12 @@ describeEach('a refresh that could not be done keeps the session', { timeout: 10
     for (let i = 0; i < 7; i += 1) {
       const error = await client.get('/aaa').catch((e) => e);
       assert.equal(error.code, 'refresh_unavailable');
-      // Inside the window, a call fails fast, without a refresh.
-      const refreshes = server.stats.refresh;
-      await assert.rejects(client.get('/aaa'), { code: 'refresh_unavailable' });
-      assert.equal(server.stats.refresh, refreshes);
+      if (error.retryAfterMs > 2_000) {
+        // Inside a long window, a call fails fast, without a refresh.
+        const refreshes = server.stats.refresh;
+        await assert.rejects(client.get('/aaa'), { code: 'refresh_unavailable' });
+        assert.equal(server.stats.refresh, refreshes);
+      }
       waits.push(error.retryAfterMs);
       await clock.advance(error.retryAfterMs);
     }
@@ -230,7 +262,7 @@ describeEach('a refresh that could not be done keeps the session', { timeout: 10
     assert.equal((await client.get('/aaa').catch((e) => e)).retryAfterMs, 1_000);
   });
 
-  test('a refresh that waits for a frozen server is bounded by refreshTimeoutMs', async () => {
+  test('a refresh that waits for a frozen server is tried twice with the same cookie, each bounded by refreshTimeoutMs', async () => {
     const clock = createFakeClock();
     const server = createFakeServer({ clock });
     const { client } = makeClient(server, { clock, refreshTimeoutMs: 2_000 });
@@ -238,6 +270,10 @@ describeEach('a refresh that could not be done keeps the session', { timeout: 10
     server.expireAccessTokens();
     server.route('/auth/refresh', () => 'hang');
     const call = handled(client.get('/aaa'));
+    await clock.advance(2_000);
+    assert.equal(server.stats.refresh, 2, 'the first timed out: a second try');
+    const cookies = requestsTo(server, '/auth/refresh').map((req) => req.cookie);
+    assert.equal(cookies[0], cookies[1], 'the same refresh cookie both times');
     await clock.advance(1_999);
     assert.equal(await settledState(call), 'pending', 'still waiting just before the timeout');
     await clock.advance(1);
@@ -245,6 +281,7 @@ describeEach('a refresh that could not be done keeps the session', { timeout: 10
       call,
       (error) => error.code === 'refresh_unavailable' && error.cause.code === 'timeout',
     );
+    assert.equal(server.stats.refresh, 2);
   });
 
   test('calls made inside a refresh-start listener queue behind that refresh like any other', async () => {

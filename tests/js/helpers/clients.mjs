@@ -18,7 +18,7 @@ import { beforeEach, describe } from 'node:test';
 import { installSilentRefresh, toApiError } from '../../../frontend/js/axios.js';
 import { BASE_URL, makeClient as makeFetchClient } from './util.mjs';
 
-let axios = null;
+export let axios = null;
 let axiosMissing = false;
 try {
   ({ default: axios } = await import('../../axios/node_modules/axios/index.js'));
@@ -48,15 +48,22 @@ function fetchFromRequest(serverFetch) {
   };
 }
 
-/** The axios client: api.js's session, axios's requests. Same arguments as util.mjs's makeClient. */
-export function makeAxiosClient(server, overrides = {}) {
-  const { client, expired } = makeFetchClient(server, overrides);
+/** An axios instance talking to the fake server, with axios.js installed on `client`. */
+export function axiosFor(server, client, config = {}) {
   const http = axios.create({
     baseURL: BASE_URL,
     adapter: 'fetch',
     env: { fetch: fetchFromRequest(server.fetch) },
+    ...config,
   });
   installSilentRefresh(http, client);
+  return http;
+}
+
+/** The axios client: api.js's session, axios's requests. Same arguments as util.mjs's makeClient. */
+export function makeAxiosClient(server, overrides = {}) {
+  const { client, expired } = makeFetchClient(server, overrides);
+  const http = axiosFor(server, client);
   const request = ({ path, url, ...config }) =>
     http.request({ ...config, url: path ?? url }).then(
       (response) => response.data,

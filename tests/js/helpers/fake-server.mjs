@@ -33,6 +33,8 @@ export function createFakeServer({ clock = realClock, latencyMs = 0, accessTtlMs
   /** refresh jti → { family, csrf, spent } */
   const refreshTokens = new Map();
   const revokedFamilies = new Set();
+  /** families whose auth_time is older than REAUTH_MAX_AGE (see ageAuthentication) */
+  const staleFamilies = new Set();
   /** path → handler(req) returning a response spec, 'network', 'hang', or undefined for the default. */
   const routes = new Map();
   /** path → array of pending gates (see hold()) */
@@ -47,7 +49,7 @@ export function createFakeServer({ clock = realClock, latencyMs = 0, accessTtlMs
     /** Every request as the server saw it. */
     log: [],
     /** refresh = /auth/refresh calls sent (scripted or not); the others count default handling. */
-    stats: { refresh: 0, refreshOk: 0, login: 0, logout: 0, api: 0 },
+    stats: { refresh: 0, refreshOk: 0, login: 0, logout: 0, reauth: 0, api: 0 },
     /** Codes of refresh failures, in order (token_reused, token_revoked, ...). */
     refreshFailures: [],
     inFlight: 0,
@@ -85,6 +87,14 @@ export function createFakeServer({ clock = realClock, latencyMs = 0, accessTtlMs
     expireAccessTokens() {
       for (const entry of accessTokens.values()) entry.expiresAt = -Infinity;
     },
+    /**
+     * Every session so far authenticated too long ago for a sensitive call: its
+     * tokens (and their refreshes, which keep auth_time) answer 403 reauth_required
+     * on POST /sessions/end-others until a re-authentication starts a new session.
+     */
+    ageAuthentication() {
+      for (const { family } of refreshTokens.values()) staleFamilies.add(family);
+    },
     isFamilyRevoked(family) {
       return revokedFamilies.has(family);
     },
@@ -101,7 +111,7 @@ export function createFakeServer({ clock = realClock, latencyMs = 0, accessTtlMs
 
   function issueTokens(family) {
     const access = `access-${++seq}`;
-    accessTokens.set(access, { expiresAt: clock.now() + accessTtlMs });
+    accessTokens.set(access, { expiresAt: clock.now() + accessTtlMs, family });
     const jti = `refresh-${++seq}`;
     const csrf = `csrf-${++seq}`;
     refreshTokens.set(jti, { family, csrf, spent: false });
@@ -163,12 +173,29 @@ export function createFakeServer({ clock = realClock, latencyMs = 0, accessTtlMs
       }
       return { status: 204, body: null, clearCookies: true };
     }
+    if (req.path === '/auth/reauth') {
+      // SPEC "Changes (2026-12-05)": the refresh cookie + CSRF, and the password; a new
+      // session (family) on success, the old one ended; a wrong password changes nothing.
+      server.stats.reauth += 1;
+      const record = req.cookie && refreshTokens.get(req.cookie);
+      if (!record) return error(401, 'missing_token');
+      if (req.headers.get('x-csrf-token') !== record.csrf) return error(401, 'csrf_failed');
+      if (revokedFamilies.has(record.family) || record.spent) return error(401, 'token_revoked');
+      if (typeof req.body?.password !== 'string') return error(400, 'bad_request');
+      if (req.body.password !== 'password') return error(401, 'invalid_credentials');
+      revokedFamilies.add(record.family);
+      return issueTokens(`family-${++seq}`);
+    }
     if (req.path.startsWith('/auth/')) return error(404, 'not_found');
     server.stats.api += 1;
     if (!req.token) return error(401, 'missing_token');
     const entry = accessTokens.get(req.token);
     if (!entry) return error(401, 'invalid_token');
     if (clock.now() >= entry.expiresAt) return error(401, 'token_expired');
+    if (req.path === '/sessions/end-others') {
+      if (staleFamilies.has(entry.family)) return error(403, 'reauth_required');
+      return { status: 200, body: { ended: 0, token: req.token } };
+    }
     const [pathname, query = ''] = req.path.split('?');
     return { status: 200, body: { data: pathname.slice(1), user: USER, query, token: req.token } };
   }
