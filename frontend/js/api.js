@@ -96,6 +96,7 @@ export function createApiClient(options = {}) {
     setSession: core.setSession,
     readCsrfToken,
     on,
+    emit, // `lock` events (cross-tab.js)
     clock,
     locks: options.locks,
     BroadcastChannel: options.BroadcastChannel,

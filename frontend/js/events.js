@@ -11,6 +11,7 @@
  *   Refresh events: refresh-start { refreshId, reason: 'reactive'|'proactive'|'restore' },
  *     refresh-end { refreshId, ok, source: 'server'|'other-tab', error? }
  *   session { session, reason } whenever the session changes.
+ *   lock { state: 'ok'|'degraded', reason?, error? }: the cross-tab lock (see cross-tab.js).
  * @typedef {{ on(type: string, listener: (event: ApiEvent) => void): () => void,
  *   emit(type: string, fields?: Record<string, any>): void }} Emitter
  */
