@@ -12,6 +12,8 @@
  *     refresh-end { refreshId, ok, source: 'server'|'other-tab', error? }
  *   session { session, reason } whenever the session changes.
  *   lock { state: 'ok'|'degraded', reason?, error? }: the cross-tab lock (see cross-tab.js).
+ *   session-idle { lastInputAt, renewedAt, accessTokenExpiresAt, lapsesAt }, session-active:
+ *     proactive refresh pausing for a page nobody uses, and resuming (see proactive-refresh.js).
  * @typedef {{ on(type: string, listener: (event: ApiEvent) => void): () => void,
  *   emit(type: string, fields?: Record<string, any>): void }} Emitter
  */
