@@ -57,6 +57,11 @@ export const SESSION_CORE = Symbol('silent-refresh session core');
  * @param {boolean} [options.proactiveRefresh] refresh shortly before expiry (default true)
  * @param {number} [options.refreshMarginMs] how long before expiry; default: a fifth of the
  *   token's lifetime, at most a minute. Never more than half the lifetime, whatever you pass.
+ * @param {number | null} [options.idleAfterMs] proactive refresh stops keeping the session alive
+ *   after this long without user input (default 30 min; null: never stops). proactive-refresh.js
+ *   describes its `session-idle` and `session-active` events.
+ * @param {number | null} [options.refreshTokenTtlMs] the server's REFRESH_TOKEN_TTL in ms, if the
+ *   app knows it: `session-idle` then says when an abandoned session lapses (`lapsesAt`)
  * @param {number} [options.refreshTimeoutMs] give up on /auth/refresh after this (default 10 s)
  * @param {number} [options.lockTimeoutMs] stop waiting for another tab's refresh lock after this
  *   (default 1.5 × refreshTimeoutMs) and refresh anyway: a frozen tab must not block us for good
@@ -115,6 +120,7 @@ export function createApiClient(options = {}) {
     setSession: core.setSession,
     readCsrfToken,
     on,
+    emit, // `lock` events (cross-tab.js)
     clock,
     locks: options.locks,
     BroadcastChannel: options.BroadcastChannel,
@@ -130,6 +136,9 @@ export function createApiClient(options = {}) {
     document: doc,
     enabled: options.proactiveRefresh ?? true,
     refreshMarginMs: options.refreshMarginMs,
+    emit, // `session-idle` and `session-active` (proactive-refresh.js)
+    idleAfterMs: options.idleAfterMs,
+    refreshTokenTtlMs: options.refreshTokenTtlMs,
   });
 
   return {

@@ -28,32 +28,57 @@ const SHARED_TOKEN_GRACE_MS = 1_000;
  * contexts (https, localhost): on a plain-http LAN address navigator.locks is
  * missing, and a localStorage lease (lease-lock.js) stands in for it, so two
  * tabs never refresh in the same instant and trip reuse detection.
+ * @param {Parameters<typeof createLeaseLock>[0]} [leaseOptions] for the lease lock, if it is used
  * @returns {Locks | null}
  */
-export function defaultLocks() {
-  return globalThis.navigator?.locks ?? (usableLocalStorage() ? createLeaseLock() : null);
+export function defaultLocks(leaseOptions) {
+  return (
+    globalThis.navigator?.locks ?? (usableLocalStorage() ? createLeaseLock(leaseOptions) : null)
+  );
 }
 
 // #region cross-tab
 /**
+ * Emits `lock` events: `{ state: 'degraded', reason, error? }` each time a
+ * refresh runs without the cross-tab lock or the lock hit a storage error,
+ * and `{ state: 'ok' }` at the next refresh that gets the lock again. reason:
+ * 'timeout' (another tab held it for lockTimeoutMs), 'acquire' (the lock was
+ * refused: `error` says why, e.g. a QuotaExceededError from localStorage),
+ * 'renew' or 'release' (the lease lock could not write or remove its lease).
  * @param {{ getSession(): Session | null, setSession(next: Session | null, reason: string): void,
  *   readCsrfToken(): string | null, on(type: string, listener: (event: any) => void): () => void,
+ *   emit?(type: string, fields: Record<string, any>): void,
  *   locks?: Locks | null, BroadcastChannel?: typeof BroadcastChannel | null,
  *   channelName?: string, lockName?: string, lockTimeoutMs: number,
- *   clock: { setTimeout(fn: () => void, ms: number): any, clearTimeout(id: any): void } }} options
+ *   clock: { now(): number, setTimeout(fn: () => void, ms: number): any,
+ *     clearTimeout(id: any): void } }} options
  */
 export function coordinateTabs({
   getSession,
   setSession,
   readCsrfToken,
   on,
-  locks = defaultLocks(),
+  emit = () => {},
+  locks: chosenLocks,
   BroadcastChannel: Channel = globalThis.BroadcastChannel ?? null,
   channelName = 'silent-refresh',
   lockName = 'silent-refresh:refresh',
   lockTimeoutMs,
   clock,
 }) {
+  let lockDegraded = false;
+  /** @param {'ok' | 'degraded'} state @param {Record<string, any>} [fields] */
+  function reportLock(state, fields = {}) {
+    lockDegraded = state === 'degraded';
+    emit('lock', { state, ...fields });
+  }
+  const locks =
+    chosenLocks === undefined
+      ? defaultLocks({
+          clock,
+          onError: (error, step) => reportLock('degraded', { reason: step, error }),
+        })
+      : chosenLocks;
   /** @type {BroadcastChannel | null} */
   let channel = null;
   try {
@@ -133,12 +158,17 @@ export function coordinateTabs({
     const tokenBefore = getSession()?.accessToken ?? null;
     const csrfBefore = readCsrfToken();
     const controller = new AbortController();
-    const timer = clock.setTimeout(() => controller.abort(), lockTimeoutMs);
-    let granted = false;
+    let granted = false,
+      timedOut = false;
+    const timer = clock.setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, lockTimeoutMs);
     try {
       return await locks.request(lockName, { signal: controller.signal }, async () => {
         granted = true;
         clock.clearTimeout(timer);
+        if (lockDegraded) reportLock('ok');
         // Re-check once inside the lock: did another tab refresh while we waited?
         const session = getSession();
         if (session && session.accessToken !== tokenBefore) return session;
@@ -154,8 +184,10 @@ export function coordinateTabs({
     } catch (error) {
       if (granted) throw error; // the refresh itself failed
       // We never got the lock: we waited lockTimeoutMs (the tab holding it is
-      // frozen or gone), or the browser refused (a sandboxed frame). Refreshing
-      // without it beats blocking or failing.
+      // frozen or gone), or the lock was refused (a sandboxed frame, a full
+      // localStorage under the lease lock). Refreshing without it beats
+      // blocking or failing. The next refresh tries the lock again.
+      reportLock('degraded', timedOut ? { reason: 'timeout' } : { reason: 'acquire', error });
       return run();
     } finally {
       clock.clearTimeout(timer);

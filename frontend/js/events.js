@@ -15,6 +15,9 @@
  *   Re-authentication: reauth-start { reauthId }, reauth-end { reauthId, ok, error? }
  *   session { session, reason } whenever the session changes (reason: login, reauth,
  *     refresh, restore, other-tab, logout, expired, set-token).
+ *   lock { state: 'ok'|'degraded', reason?, error? }: the cross-tab lock (see cross-tab.js).
+ *   session-idle { lastInputAt, renewedAt, accessTokenExpiresAt, lapsesAt }, session-active:
+ *     proactive refresh pausing for a page nobody uses, and resuming (see proactive-refresh.js).
  * @typedef {{ on(type: string, listener: (event: ApiEvent) => void): () => void,
  *   emit(type: string, fields?: Record<string, any>): void }} Emitter
  */

@@ -16,6 +16,13 @@
  * Auth0's SPA SDK uses). The claim is a lease with an expiry, renewed while
  * the callback runs, so a tab that dies holding it blocks the others for one
  * lease at most. Waiters sleep until a `storage` event says the key changed.
+ *
+ * localStorage can refuse a write (a full quota throws QuotaExceededError) or
+ * a removal. Such an error costs one request its lock, never the tab's: a
+ * refused claim rejects at once (as navigator.locks does when it cannot lock,
+ * and the client then refreshes without the lock), and a refused release or
+ * renewal is reported to `onError` and forgotten, so the next request claims
+ * the lock as usual.
  */
 
 /**
@@ -58,6 +65,8 @@ export function usableLocalStorage() {
  * @param {number} [options.maxWaitMs] a waiter re-checks at least this often, event or not
  * @param {number} [options.jitterMs] before each look at the key, wait a random moment up to this
  * @param {() => number} [options.random] in [0, 1), for the jitter
+ * @param {(error: unknown, step: 'renew' | 'release') => void} [options.onError] told of a storage
+ *   error the lock got over on its own (a refused claim rejects the request instead)
  * @returns {LeaseLock & { id: string }}
  */
 export function createLeaseLock(options = {}) {
@@ -75,6 +84,7 @@ export function createLeaseLock(options = {}) {
     jitterMs = 50,
     random = Math.random,
     maxWaitMs = 1_000,
+    onError = () => {},
   } = options;
   const id = randomId();
   /** Keys this tab is claiming or holding: its own requests queue here, not in storage. */
@@ -98,8 +108,8 @@ export function createLeaseLock(options = {}) {
       return null;
     }
   }
-  const writeLease = (/** @type {string} */ key) =>
-    storage.setItem(key, JSON.stringify({ owner: id, expires: clock.now() + leaseMs }));
+  const writeLease = (/** @type {string} */ key, expires = clock.now() + leaseMs) =>
+    storage.setItem(key, JSON.stringify({ owner: id, expires }));
 
   /** Resolve after `ms`, or sooner on a storage change; reject if `signal` aborts. */
   function pause(
@@ -132,9 +142,16 @@ export function createLeaseLock(options = {}) {
       // spreads them out, so most see the first claim instead of racing it.
       await pause(random() * jitterMs, signal, false);
       const lease = read(key);
-      if (!mine.has(key) && (!lease || lease.expires <= clock.now())) {
+      // Our own id with no request of ours holding it: a release that failed left it behind.
+      const free = !lease || lease.expires <= clock.now() || lease.owner === id;
+      if (!mine.has(key) && free) {
         mine.add(key); // JS runs one task at a time: no other request of this tab can slip in
-        writeLease(key);
+        try {
+          writeLease(key);
+        } catch (error) {
+          release(key); // nothing was written: the claim never happened
+          throw error;
+        }
         // Another tab may have read "free" just before our write reached it
         // and written its own claim. Wait for such writes to arrive here, and
         // look twice: on a busy machine our timer can run before a rival
@@ -161,9 +178,21 @@ export function createLeaseLock(options = {}) {
   }
   // #endregion
 
-  /** Give `key` up: remove it if it is still ours (an expired lease may have been taken). */
+  /** Give `key` up: remove it if still ours (an expired lease may be another's). Never throws. */
   function release(/** @type {string} */ key) {
-    if (read(key)?.owner === id) storage.removeItem(key);
+    try {
+      if (read(key)?.owner === id) storage.removeItem(key);
+    } catch (error) {
+      // The lease stays behind. Mark it expired, so that other tabs need not
+      // wait it out; if even that fails, they wait one lease at most, as for
+      // a tab that died. This tab knows it is free (see acquire).
+      try {
+        writeLease(key, 0);
+      } catch {
+        /* reported just below */
+      }
+      onError(error, 'release');
+    }
     mine.delete(key);
     wakeAll(); // this tab's own waiters get no storage event
   }
@@ -180,7 +209,11 @@ export function createLeaseLock(options = {}) {
     const key = KEY_PREFIX + name;
     await acquire(key, signal);
     let renewal = clock.setTimeout(function renew() {
-      if (read(key)?.owner === id) writeLease(key);
+      try {
+        if (read(key)?.owner === id) writeLease(key);
+      } catch (error) {
+        onError(error, 'renew'); // the lease may run out under us if this goes on: try again
+      }
       renewal = clock.setTimeout(renew, leaseMs / 3);
     }, leaseMs / 3);
     try {

@@ -290,3 +290,202 @@ describe('lease lock', { timeout: 30_000 }, () => {
     assert.equal(most, 1);
   });
 });
+
+// localStorage can refuse a write: a full quota (QuotaExceededError), storage
+// switched off while the page is open. A refusal must cost one request its
+// lock at most, never the tab's lock for good.
+describe('lease lock after a storage error', { timeout: 30_000 }, () => {
+  const quotaError = () => new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+
+  /** A tab whose next `times` calls to storage[method] throw (Infinity: until told otherwise). */
+  function failing(tab, method) {
+    const real = tab.storage[method];
+    const failure = { left: 0, seen: 0 };
+    tab.storage[method] = (...args) => {
+      if (failure.left > 0) {
+        failure.left -= 1;
+        failure.seen += 1;
+        throw quotaError();
+      }
+      return real(...args);
+    };
+    return failure;
+  }
+
+  /** `promise`, and the fake time at which it settled (run() moves the clock in 100 ms steps). */
+  function timed(clock, promise) {
+    const at = { time: null };
+    const mark = () => {
+      at.time = clock.now();
+    };
+    promise.then(mark, mark);
+    return { promise, at };
+  }
+
+  function browserWithErrors(options) {
+    const world = browser(options);
+    const openTab = () => {
+      const errors = [];
+      const tab = world.openTab();
+      // Rebuild the lock with an error listener, over the same storage.
+      tab.lock = createLeaseLock({
+        storage: tab.storage,
+        events: tab.events,
+        clock: world.clock,
+        randomId: () => `${tab.lock.id}'`,
+        leaseMs: LEASE_MS,
+        settleMs: SETTLE_MS,
+        jitterMs: 10,
+        random: world.rand,
+        onError: (error, step) => errors.push({ name: error.name, step }),
+      });
+      tab.errors = errors;
+      return tab;
+    };
+    return { ...world, openTab };
+  }
+
+  test('a refused claim rejects at once, and the next request takes the lock', async () => {
+    const { clock, openTab, run } = browserWithErrors();
+    const tab = openTab();
+    const setItem = failing(tab, 'setItem');
+    setItem.left = 1;
+    const start = clock.now();
+    let ran = false;
+    const claim = timed(
+      clock,
+      tab.lock.request('refresh', {}, () => {
+        ran = true;
+      }),
+    );
+    await assert.rejects(run(claim.promise), { name: 'QuotaExceededError' });
+    assert.equal(ran, false, 'the callback ran without the lock');
+    assert.ok(claim.at.time - start < SETTLE_MS, `rejected after ${claim.at.time - start} ms`);
+    const again = timed(
+      clock,
+      tab.lock.request('refresh', {}, () => 'held'),
+    );
+    const from = clock.now();
+    assert.equal(await run(again.promise, 5_000), 'held');
+    assert.ok(
+      again.at.time - from < LEASE_MS,
+      `the next request waited ${again.at.time - from} ms`,
+    );
+  });
+
+  test('while writes keep failing, requests fail at once; the lock recovers too', async () => {
+    const { clock, openTab, run } = browserWithErrors();
+    const tab = openTab();
+    const other = openTab();
+    const setItem = failing(tab, 'setItem');
+    setItem.left = Infinity;
+    for (let round = 0; round < 5; round += 1) {
+      const start = clock.now();
+      const claim = timed(
+        clock,
+        tab.lock.request('refresh', {}, () => {}),
+      );
+      await assert.rejects(run(claim.promise), { name: 'QuotaExceededError' });
+      assert.ok(
+        claim.at.time - start < SETTLE_MS,
+        `round ${round} waited ${claim.at.time - start} ms`,
+      );
+    }
+    setItem.left = 0;
+    let holders = 0;
+    let most = 0;
+    const job = (lock) =>
+      lock.request('refresh', {}, async () => {
+        most = Math.max(most, ++holders);
+        await new Promise((resolve) => clock.setTimeout(resolve, 100));
+        holders -= 1;
+      });
+    await run(Promise.all([job(tab.lock), job(other.lock), job(tab.lock)]), 10_000);
+    assert.equal(most, 1, 'the recovered lock let two holders in');
+  });
+
+  test("a refused release keeps the callback's result and frees the lock", async () => {
+    const { clock, openTab, run } = browserWithErrors();
+    const a = openTab();
+    const b = openTab();
+    const removeItem = failing(a, 'removeItem');
+    removeItem.left = 1;
+    assert.equal(await run(a.lock.request('refresh', {}, () => 'refreshed')), 'refreshed');
+    assert.equal(removeItem.seen, 1, 'the failing removeItem was called');
+    assert.deepEqual(a.errors, [{ name: 'QuotaExceededError', step: 'release' }]);
+    const start = clock.now();
+    const aAgain = timed(
+      clock,
+      a.lock.request('refresh', {}, () => 'a again'),
+    );
+    assert.equal(await run(aAgain.promise), 'a again');
+    assert.ok(aAgain.at.time - start < LEASE_MS / 2, `a waited ${aAgain.at.time - start} ms`);
+    await clock.advance(MAX_DELIVERY_MS + 1);
+    const later = clock.now();
+    const bTurn = timed(
+      clock,
+      b.lock.request('refresh', {}, () => 'b'),
+    );
+    assert.equal(await run(bTurn.promise), 'b');
+    assert.ok(bTurn.at.time - later < LEASE_MS / 2, `b waited ${bTurn.at.time - later} ms`);
+  });
+
+  test('a lease left behind: its tab retakes it at once, the others wait one lease', async () => {
+    const { clock, openTab, run } = browserWithErrors();
+    const a = openTab();
+    const b = openTab();
+    const removeItem = failing(a, 'removeItem');
+    const setItem = failing(a, 'setItem');
+    /** A request whose release fails both ways: its lease stays behind, unexpired. */
+    const leaveLeaseBehind = () =>
+      a.lock.request('refresh', {}, () => {
+        removeItem.left = Infinity;
+        setItem.left = Infinity;
+      });
+    await run(leaveLeaseBehind());
+    assert.ok(setItem.seen >= 1, 'the release tried to write an expired lease');
+    assert.equal(JSON.parse(a.storage.getItem(`${KEY_PREFIX}refresh`)).owner, a.lock.id);
+    removeItem.left = 0;
+    setItem.left = 0;
+    const start = clock.now();
+    const aAgain = timed(
+      clock,
+      a.lock.request('refresh', {}, () => 'a again'),
+    );
+    assert.equal(await run(aAgain.promise), 'a again');
+    assert.ok(aAgain.at.time - start < LEASE_MS / 2, `a waited ${aAgain.at.time - start} ms`);
+    await run(leaveLeaseBehind());
+    removeItem.left = 0;
+    setItem.left = 0;
+    const waitFrom = clock.now();
+    const bTurn = timed(
+      clock,
+      b.lock.request('refresh', {}, () => 'b'),
+    );
+    assert.equal(await run(bTurn.promise), 'b');
+    const waited = bTurn.at.time - waitFrom;
+    assert.ok(waited <= LEASE_MS + SETTLE_MS * 2 + 100, `b waited ${waited} ms`);
+    assert.equal(a.errors.length, 2);
+  });
+
+  test('a renewal that throws is reported and retried; the holder keeps the lock', async () => {
+    const { clock, openTab, run, sleep } = browserWithErrors();
+    const a = openTab();
+    const b = openTab();
+    const setItem = failing(a, 'setItem');
+    let bGotItAt = null;
+    let aDoneAt = null;
+    const long = a.lock.request('refresh', {}, async () => {
+      setItem.left = 1; // the first renewal fails; the next ones work
+      await sleep(LEASE_MS * 3);
+      aDoneAt = clock.now();
+    });
+    await clock.advance(SETTLE_MS * 3);
+    const waiting = b.lock.request('refresh', {}, () => {
+      bGotItAt = clock.now();
+    });
+    await run(Promise.all([long, waiting]));
+    assert.deepEqual(a.errors, [{ name: 'QuotaExceededError', step: 'renew' }]);
+    assert.ok(bGotItAt >= aDoneAt, 'b got the lock while a still held it');
+  });
+});
