@@ -74,6 +74,10 @@ ifdef LAN
 	  echo "  Plain http on a LAN address is not a secure context: browsers there have no"; \
 	  echo "  Web Locks, so the client coordinates their tabs with its fallback lease lock."; fi
 endif
+	@# `make demo` (or your own environment) shortens the lifetimes: say so.
+	@$(if $(ACCESS_TOKEN_TTL),echo "  Access tokens live $(ACCESS_TOKEN_TTL) s (ACCESS_TOKEN_TTL; default 900 s).")
+	@$(if $(REFRESH_TOKEN_TTL),echo "  Refresh tokens live $(REFRESH_TOKEN_TTL) s (REFRESH_TOKEN_TTL; default 7 days).")
+	@$(if $(REFRESH_DELAY_MS),echo "  Each refresh answers after $(REFRESH_DELAY_MS) ms (REFRESH_DELAY_MS): slow enough to watch the queue.")
 	@echo "  Log in as demo / password. Ctrl-C stops both servers."
 	@echo ""
 	@# Both servers run in the background; when either stops (Ctrl-C, or a
