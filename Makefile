@@ -181,17 +181,18 @@ $(TSC): tests/types/package.json tests/types/package-lock.json
 	npm ci --prefix tests/types --no-audit --no-fund --loglevel=error
 	@touch $@
 
-types: ## type-check frontend/js (tsc --checkJs) and the .d.ts for drift
+types: ## type-check frontend/js and frontend/demo (tsc --checkJs, demo strict) and the .d.ts for drift
 	@if ! command -v npm >/dev/null 2>&1; then \
 		if [ -n "$$SILENT_REFRESH_REQUIRE_ALL" ]; then echo "npm is required for the type check (SILENT_REFRESH_REQUIRE_ALL is set)"; exit 1; fi; \
 		echo "SKIPPED: type check of frontend/js (no 'npm' on PATH; install Node 20+)"; exit 0; \
 	fi; \
 	$(MAKE) --no-print-directory $(TSC) && \
 	$(TSC) -p tests/types/tsconfig.json && \
+	$(TSC) -p tests/types/tsconfig.demo.json && \
 	out=$$(mktemp -d) && $(TSC) -p tests/types/tsconfig.declaration.json --outDir $$out && \
 	{ diff -u frontend/js/silent-refresh.d.ts $$out/silent-refresh.d.ts || \
 	  { echo "frontend/js/silent-refresh.d.ts disagrees with the JSDoc: run make types-write"; rm -rf $$out; exit 1; }; } && \
-	rm -rf $$out && echo "types: frontend/js checks with 0 errors; silent-refresh.d.ts is up to date"
+	rm -rf $$out && echo "types: frontend/js and frontend/demo check with 0 errors; silent-refresh.d.ts is up to date"
 
 types-write: $(TSC) ## regenerate frontend/js/silent-refresh.d.ts from the JSDoc
 	$(TSC) -p tests/types/tsconfig.declaration.json --outDir frontend/js
