@@ -127,17 +127,6 @@ export function createTimelineModel({ now = () => performance.now() } = {}) {
     lane.state = state;
   }
 
-  /** The lane for `key`, made on its first event. */
-  function laneFor(
-    /** @type {string} */ key,
-    /** @type {Lane['kind']} */ kind,
-    /** @type {() => string} */ label,
-    /** @type {number} */ time,
-    /** @type {string} */ tag,
-  ) {
-    return lanes.get(key) ?? addLane(key, kind, label(), time, tag);
-  }
-
   /**
    * Record one client event. `tag` names the client it came from: request
    * and refresh ids restart at 1 in each new client.
@@ -157,8 +146,9 @@ export function createTimelineModel({ now = () => performance.now() } = {}) {
 
   /** @param {ApiEvent} event @param {string} tag */
   function handleRequest(event, tag) {
-    const label = () => `#${event.requestId} ${event.method ?? ''} ${event.path ?? ''}`.trim();
-    const lane = laneFor(`${tag}:request:${event.requestId}`, 'request', label, event.time, tag);
+    const key = `${tag}:request:${event.requestId}`;
+    const label = `#${event.requestId} ${event.method ?? ''} ${event.path ?? ''}`.trim();
+    const lane = lanes.get(key) ?? addLane(key, 'request', label, event.time, tag);
     const step = (/** @type {string} */ kind, /** @type {string} */ text) =>
       addStep(lane, kind, text, event.time);
     switch (event.type) {
@@ -202,16 +192,17 @@ export function createTimelineModel({ now = () => performance.now() } = {}) {
   /** @param {ApiEvent} event @param {string} tag */
   function handleRefresh(event, tag) {
     const key = `${tag}:refresh:${event.refreshId}`;
-    if (event.type === 'refresh-start') {
-      const label = () =>
-        t('timeline.refreshLane', { id: event.refreshId, reason: reasonWord(event.reason) });
-      const lane = laneFor(key, 'refresh', label, event.time, tag);
+    const started = event.type === 'refresh-start';
+    // The end of a refresh that started before this page listened has no reason.
+    const label = started
+      ? t('timeline.refreshLane', { id: event.refreshId, reason: reasonWord(event.reason) })
+      : t('timeline.refreshLaneShort', { id: event.refreshId });
+    const lane = lanes.get(key) ?? addLane(key, 'refresh', label, event.time, tag);
+    if (started) {
       addStep(lane, 'refresh', 'POST /auth/refresh', event.time);
       phase(lane, 'refresh', event.time);
       return;
     }
-    const label = () => t('timeline.refreshLaneShort', { id: event.refreshId });
-    const lane = laneFor(key, 'refresh', label, event.time, tag);
     if (event.ok) {
       const words = event.source === 'other-tab' ? 'timeline.otherTabToken' : 'timeline.newToken';
       addStep(lane, 'ok', t(words), event.time);
