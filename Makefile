@@ -74,6 +74,10 @@ ifdef LAN
 	  echo "  Plain http on a LAN address is not a secure context: browsers there have no"; \
 	  echo "  Web Locks, so the client coordinates their tabs with its fallback lease lock."; fi
 endif
+	@# `make demo` (or your own environment) shortens the lifetimes: say so.
+	@$(if $(ACCESS_TOKEN_TTL),echo "  Access tokens live $(ACCESS_TOKEN_TTL) s (ACCESS_TOKEN_TTL; default 900 s).")
+	@$(if $(REFRESH_TOKEN_TTL),echo "  Refresh tokens live $(REFRESH_TOKEN_TTL) s (REFRESH_TOKEN_TTL; default 7 days).")
+	@$(if $(REFRESH_DELAY_MS),echo "  Each refresh answers after $(REFRESH_DELAY_MS) ms (REFRESH_DELAY_MS): slow enough to watch the queue.")
 	@echo "  Log in as demo / password. Ctrl-C stops both servers."
 	@echo ""
 	@# Both servers run in the background; when either stops (Ctrl-C, or a
@@ -182,17 +186,18 @@ $(TSC): tests/types/package.json tests/types/package-lock.json
 	npm ci --prefix tests/types --no-audit --no-fund --loglevel=error
 	@touch $@
 
-types: ## type-check frontend/js (tsc --checkJs) and the .d.ts for drift
+types: ## type-check frontend/js and frontend/demo (tsc --checkJs, demo strict) and the .d.ts for drift
 	@if ! command -v npm >/dev/null 2>&1; then \
 		if [ -n "$$SILENT_REFRESH_REQUIRE_ALL" ]; then echo "npm is required for the type check (SILENT_REFRESH_REQUIRE_ALL is set)"; exit 1; fi; \
 		echo "SKIPPED: type check of frontend/js (no 'npm' on PATH; install Node 20+)"; exit 0; \
 	fi; \
 	$(MAKE) --no-print-directory $(TSC) && \
 	$(TSC) -p tests/types/tsconfig.json && \
+	$(TSC) -p tests/types/tsconfig.demo.json && \
 	out=$$(mktemp -d) && $(TSC) -p tests/types/tsconfig.declaration.json --outDir $$out && \
 	{ diff -u frontend/js/silent-refresh.d.ts $$out/silent-refresh.d.ts || \
 	  { echo "frontend/js/silent-refresh.d.ts disagrees with the JSDoc: run make types-write"; rm -rf $$out; exit 1; }; } && \
-	rm -rf $$out && echo "types: frontend/js checks with 0 errors; silent-refresh.d.ts is up to date"
+	rm -rf $$out && echo "types: frontend/js and frontend/demo check with 0 errors; silent-refresh.d.ts is up to date"
 
 types-write: $(TSC) ## regenerate frontend/js/silent-refresh.d.ts from the JSDoc
 	$(TSC) -p tests/types/tsconfig.declaration.json --outDir frontend/js

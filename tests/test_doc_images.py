@@ -24,6 +24,7 @@ def test_every_image_in_the_docs_is_regenerated_by_make_images():
         used |= set(re.findall(r"\]\((?:docs/)?images/([^)]+)\)", doc.read_text()))
     assert used, "the docs show the demo page somewhere"
     assert used <= generated, f"made by hand, not by make images: {sorted(used - generated)}"
-    present = {p.name for p in (ROOT / "docs" / "images").iterdir()}
+    folder = ROOT / "docs" / "images"
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert generated <= present, f"run make images: missing {sorted(generated - present)}"
     assert present <= generated, f"stray files in docs/images/: {sorted(present - generated)}"

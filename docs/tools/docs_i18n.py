@@ -119,7 +119,12 @@ def checked_parts(path: Path) -> Checked:
             runs.append(f"{m[1]}\n" + "\n".join(lines[i + 2 : end]))
         for target in IMAGE.findall(line):
             src = target[0] or target[1]
-            images.append((path.parent / src).resolve().as_posix())
+            image = (path.parent / src).resolve()
+            # A translation shows the page in its own language: images/zh-CN/NAME
+            # stands for the English edition's images/NAME.
+            if image.parent.name == path.parent.name and image.parent.parent.name == "images":
+                image = image.parent.parent / image.name
+            images.append(image.as_posix())
     return Checked(excerpts, tuple(runs), tuple(images), tuple(diagrams))
 
 

@@ -18,19 +18,21 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 IMAGES_DIR = ROOT / "docs" / "images"
 TTL = 3  # seconds: short, so a scenario waits a few seconds for expiry
 
+# The scenarios drive the page by element id, so each runs in both languages.
 
-def page_for(browser, frontend, backend, width=1280, height=900):
+
+def page_for(browser, frontend, backend, lang, width=1280, height=900):
     page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-    page.goto(f"{frontend.url}/?api={backend.url}")
+    page.goto(f"{frontend.url}/?api={backend.url}&lang={lang}")
     expect(page.locator("#login-form:visible, #session-info:visible")).to_have_count(1)
     return page
 
 
 def log_in_and_let_the_token_expire(page):
-    proactive = page.get_by_label("Proactive refresh")
+    proactive = page.locator("#proactive")
     if proactive.is_enabled():  # the naive client has none
         proactive.set_checked(False)
-    page.get_by_role("button", name="Log in").click()
+    page.locator("#login-button").click()
     expect(page.locator("#session-info")).to_be_visible()
     expect(page.locator("#countdown")).to_have_attribute(
         "data-state", "expired", timeout=(TTL + 5) * 1000
@@ -38,8 +40,8 @@ def log_in_and_let_the_token_expire(page):
 
 
 def fire_five(page):
-    page.get_by_label("N =").fill("5")
-    page.get_by_role("button", name="Fire N concurrent calls").click()
+    page.locator("#burst-size").fill("5")
+    page.locator("#fire-burst").click()
     expect(page.locator("#timeline")).to_have_attribute("data-pending", "0", timeout=15_000)
     expect(page.locator("[aria-busy='true']")).to_have_count(0)
 
@@ -51,29 +53,37 @@ def queued_one_refresh(page):
 
 
 def naive_reuse_detected(page):
-    page.get_by_label("Naive (blog version)").check()
+    page.locator('input[name="mode"][value="naive"]').check()
     log_in_and_let_the_token_expire(page)
     fire_five(page)
     expect(page.locator("#session-ended")).to_be_visible()
 
 
 def tour_queued_burst(page):
-    page.get_by_role("button", name="Log in").click()
+    page.locator("#login-button").click()
     expect(page.locator("#session-info")).to_be_visible()
     page.locator("#tour-open").click()
     for _ in range(3):
-        page.get_by_role("button", name="Next", exact=True).click()
-    page.get_by_role("button", name="Do it", exact=True).click()
+        page.locator("#tour-next").click()
+    page.locator("#tour-do").click()
     expect(page.locator("#tour-do")).to_be_enabled(timeout=15_000)
     expect(page.locator("#timeline")).to_have_attribute("data-pending", "0")
     page.locator("#tour-title").click()  # no focus ring in the picture
 
 
-# file name -> (scenario, viewport height). The guide may show only these.
-IMAGES = {
+# The pictures of the English guide, by file name -> (scenario, viewport height).
+SCENARIOS = {
     "demo-queued-one-refresh.png": (queued_one_refresh, 900),
     "demo-naive-reuse-detected.png": (naive_reuse_detected, 900),
     "demo-tour-queued-burst.png": (tour_queued_burst, 720),
+}
+# The Chinese edition shows the same pictures of the page in Chinese, under zh-CN/.
+LANGUAGES = {"en": "", "zh-CN": "zh-CN/"}
+# Path under docs/images/ -> (scenario, viewport height, language). The guide may show only these.
+IMAGES = {
+    f"{folder}{name}": (scenario, height, lang)
+    for lang, folder in LANGUAGES.items()
+    for name, (scenario, height) in SCENARIOS.items()
 }
 
 
@@ -86,21 +96,23 @@ def main() -> None:
             executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
         )
         try:
-            for name, (scenario, height) in IMAGES.items():
-                (tmp_path / name).mkdir()  # each picture starts from an empty database
+            for name, (scenario, height, lang) in IMAGES.items():
+                home = tmp_path / name.replace("/", "-")
+                home.mkdir()  # each picture starts from an empty database
                 backend = start_backend(
-                    tmp_path / name,
+                    home,
                     ACCESS_TOKEN_TTL=TTL,
                     REFRESH_DELAY_MS=500,
                     CORS_ORIGINS=frontend.url,
                 )
                 try:
-                    page = page_for(browser, frontend, backend, height=height)
+                    page = page_for(browser, frontend, backend, lang, height=height)
                     scenario(page)
                     # The picture must not show this run's random port.
                     page.locator("#api-url").evaluate(
                         "el => { el.textContent = 'http://127.0.0.1:5001'; }"
                     )
+                    (IMAGES_DIR / name).parent.mkdir(exist_ok=True)
                     page.screenshot(path=IMAGES_DIR / name, full_page=height != 720)
                     print(f"  docs/images/{name}")
                     page.context.close()

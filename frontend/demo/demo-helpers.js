@@ -6,6 +6,9 @@
 
 import { t } from './strings.js';
 
+/** The client's default Web Lock name; its fallback lease lives under this localStorage key. */
+export const LEASE_KEY = 'silent-refresh:lock:silent-refresh:refresh';
+
 /**
  * Where the API lives. By default: port `port` on the host name this page
  * was loaded from. `localhost` and `127.0.0.1` are different *sites*, and a
@@ -71,20 +74,4 @@ export function explainSessionEnd(code) {
       ? 'network'
       : 'other';
   return { title: t(`end.${key}.title`), text: t(`end.${key}.text`) };
-}
-
-/**
- * A JWT's `exp` in ms since the epoch, or 0. Reading the payload needs no
- * key (it is only base64url); the page uses it for the countdown, never to
- * trust the token.
- * @param {string} token
- */
-export function jwtExpiry(token) {
-  try {
-    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const exp = JSON.parse(atob(payload)).exp;
-    return typeof exp === 'number' ? exp * 1000 : 0;
-  } catch {
-    return 0;
-  }
 }

@@ -1,38 +1,26 @@
 // @ts-check
 /**
- * export.js: the timeline as an image for slides. The SVG is drawn from
- * the timeline's own DOM (its lanes, phases and marks, positioned by the
- * same --from/--to/--at/--span numbers the CSS uses), so it shows exactly
- * what the page shows. PNG: that SVG painted on a canvas.
+ * export.js: the timeline as an image for slides. The SVG is drawn from the
+ * timeline's model (timeline-model.js), the same data the page draws, in the
+ * page's own colours (the --c-* palette of demo.css). PNG: that SVG painted
+ * on a canvas.
  */
 
 import { t } from './strings.js';
+import { phaseEnd, spanOf } from './timeline-model.js';
+import { burstTitle } from './timeline-text.js';
 
 const WIDTH = 1200;
 const LABEL_W = 300;
+/** Room between a lane's label and its track: a mark at 0 ms must not touch the words. */
+const GAP = 12;
 const LANE_H = 28;
 const TITLE_H = 30;
 const PAD = 16;
-const COLORS = {
-  flight: '#2563eb',
-  wait: '#7c3aed',
-  refresh: '#b45309',
-  sent: '#2563eb',
-  401: '#c2410c',
-  queued: '#7c3aed',
-  replay: '#2563eb',
-  ok: '#15803d',
-  failed: '#b91c1c',
-  note: '#4b5563',
-  text: '#111827',
-  muted: '#4b5563',
-  refreshBg: '#fff4cc',
-};
-
-/** @param {HTMLElement} el @param {string} name */
-function num(el, name) {
-  return Number.parseFloat(el.style.getPropertyValue(name)) || 0;
-}
+const MARK_R = 6;
+/** demo.css's font stack, Chinese fonts included, for an image that may show Chinese. */
+const FONTS =
+  "system-ui, 'Segoe UI', 'Microsoft YaHei', 'PingFang SC', 'Noto Sans CJK SC', sans-serif";
 
 /** @param {string} text */
 function esc(text) {
@@ -42,69 +30,76 @@ function esc(text) {
   );
 }
 
-/** The modifier after `prefix--` in the element's classes, e.g. phase--wait → wait. */
-function kindOf(/** @type {Element} */ el, /** @type {string} */ prefix) {
-  for (const name of el.classList)
-    if (name.startsWith(`${prefix}--`) && name !== 'phase--open')
-      return name.slice(prefix.length + 2);
-  return '';
+/** The page's palette, read from demo.css, where it is defined. @param {string} name e.g. 'ok' */
+function color(name) {
+  const value = getComputedStyle(document.documentElement).getPropertyValue(`--c-${name}`);
+  return value.trim() || '#111827';
 }
 
+/** Marks take their colour from the step: a replay is a request in flight again. */
+const MARK_COLOR = /** @type {Record<string, string>} */ ({
+  sent: 'flight',
+  replay: 'flight',
+  queued: 'wait',
+  refresh: 'refresh',
+  401: '401',
+  ok: 'ok',
+  failed: 'failed',
+});
+
 /**
- * @param {HTMLElement} timeline the #timeline list
+ * @param {readonly import('./timeline-model.js').Burst[]} bursts oldest first, as in the model
+ * @param {number} time now, for a burst still running
  * @returns {string} an SVG document
  */
-export function timelineToSvg(timeline) {
+export function timelineToSvg(bursts, time) {
   const parts = [];
   let y = PAD;
-  const trackW = WIDTH - LABEL_W - 2 * PAD;
-  for (const burst of /** @type {NodeListOf<HTMLElement>} */ (
-    timeline.querySelectorAll(':scope > .burst')
-  )) {
-    const span = Math.max(1, num(burst, '--span'));
-    const title = burst.querySelector('.burst__title')?.textContent ?? '';
-    parts.push(
-      `<text x="${PAD}" y="${y + 20}" font-weight="700" fill="${COLORS.text}">${esc(title)}</text>`,
-    );
+  const trackX = PAD + LABEL_W + GAP + MARK_R;
+  const trackW = WIDTH - trackX - PAD - MARK_R;
+  const text = (/** @type {string} */ words, /** @type {string} */ attrs) =>
+    `<text ${attrs} fill="${color('text')}">${esc(words)}</text>`;
+  for (const burst of [...bursts].reverse()) {
+    parts.push(text(burstTitle(burst, time), `x="${PAD}" y="${y + 20}" font-weight="700"`));
     y += TITLE_H;
-    for (const lane of /** @type {NodeListOf<HTMLElement>} */ (burst.querySelectorAll('.lane'))) {
-      const label = lane.querySelector('.lane__label')?.textContent ?? '';
-      const isRefresh = lane.classList.contains('lane--refresh');
-      const isNote = lane.classList.contains('lane--note');
-      if (isRefresh)
-        parts.push(
-          `<rect x="${PAD}" y="${y}" width="${WIDTH - 2 * PAD}" height="${LANE_H - 4}" fill="${COLORS.refreshBg}"/>`,
-        );
-      parts.push(
-        `<text x="${PAD + 4}" y="${y + 17}" fill="${isNote ? COLORS.muted : COLORS.text}" font-family="monospace">${esc(label)}</text>`,
-      );
-      const x = (/** @type {number} */ ms) => PAD + LABEL_W + Math.min(1, ms / span) * trackW;
-      for (const phase of /** @type {NodeListOf<HTMLElement>} */ (
-        lane.querySelectorAll('.phase')
-      )) {
-        const from = x(num(phase, '--from'));
-        const to = Math.max(from + 2, x(num(phase, '--to')));
-        const color =
-          COLORS[/** @type {keyof typeof COLORS} */ (kindOf(phase, 'phase'))] ?? COLORS.flight;
-        parts.push(
-          `<rect x="${from}" y="${y + 8}" width="${to - from}" height="8" rx="3" fill="${color}" opacity="0.55"/>`,
-        );
+    const span = spanOf(burst, time);
+    const x = (/** @type {number} */ ms) => trackX + Math.min(1, ms / span) * trackW;
+    for (const lane of burst.lanes) {
+      if (lane.kind === 'note') {
+        // A note is words only, across the whole width: nothing is drawn over it.
+        parts.push(text(lane.label, `x="${PAD + 4}" y="${y + 17}" font-style="italic"`));
+        y += LANE_H;
+        continue;
       }
-      for (const mark of /** @type {NodeListOf<HTMLElement>} */ (lane.querySelectorAll('.mark'))) {
-        const color =
-          COLORS[/** @type {keyof typeof COLORS} */ (kindOf(mark, 'mark'))] ?? COLORS.text;
-        parts.push(
-          `<circle cx="${x(num(mark, '--at'))}" cy="${y + 12}" r="6" fill="${color}"><title>${esc(mark.title)}</title></circle>`,
-        );
+      if (lane.kind === 'refresh') {
+        const band = `x="${PAD}" y="${y}" width="${WIDTH - 2 * PAD}" height="${LANE_H - 4}"`;
+        parts.push(`<rect ${band} fill="${color('refresh-bg')}"/>`);
+      }
+      const label = `x="${PAD + 4}" y="${y + 17}" font-family="monospace" clip-path="url(#labels)"`;
+      parts.push(text(lane.label, label));
+      for (const phase of lane.phases) {
+        const from = x(phase.from);
+        const to = Math.max(from + 2, x(phaseEnd(phase, burst, time)));
+        const bar = `x="${from}" y="${y + 8}" width="${to - from}" height="8" rx="3"`;
+        parts.push(`<rect ${bar} fill="${color(phase.kind)}" opacity="0.55"/>`);
+      }
+      for (const step of lane.steps) {
+        const dot = `cx="${x(step.at)}" cy="${y + 12}" r="${MARK_R}"`;
+        const fill = color(MARK_COLOR[step.kind] ?? 'text');
+        parts.push(`<circle ${dot} fill="${fill}"><title>${esc(step.text)}</title></circle>`);
       }
       y += LANE_H;
     }
     y += PAD;
   }
   const height = y + PAD;
+  // Lane labels stop where the track begins: a long label is cut, never covered.
+  const column = `<rect width="${PAD + LABEL_W}" height="${height}"/>`;
+  const clip = `<clipPath id="labels">${column}</clipPath>`;
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ` +
-    `font-family="system-ui, sans-serif" font-size="14"><title>${esc(t('export.title'))}</title>` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" ` +
+    `viewBox="0 0 ${WIDTH} ${height}" font-family="${FONTS}" font-size="14">` +
+    `<title>${esc(t('export.title'))}</title>${clip}` +
     `<rect width="100%" height="100%" fill="#ffffff"/>${parts.join('')}</svg>`
   );
 }

@@ -14,9 +14,11 @@ import { t } from './strings.js';
  *   ensureLoggedIn(): Promise<void>, call(path: string): Promise<void>, corrupt(): void,
  *   burst(n: number): Promise<void>, useMode(mode: 'queued' | 'naive'): Promise<void>,
  *   revoke(): Promise<void>, setProactive(on: boolean): void,
- *   section(text: string): void, secondTabOpen(): boolean, openSecondTab(): void, breakNextRefresh(kind: '503' | 'drop'): void,
+ *   waitForProactiveRefresh(): Promise<void>, section(text: string): void,
+ *   secondTabOpen(): boolean, openSecondTab(): void,
+ *   breakNextRefresh(kind: '503' | 'drop'): void,
  * }} TourActions
- * @typedef {{ id: keyof typeof strings.steps, run(a: TourActions): Promise<void>, highlight: string[] }} Step
+ * @typedef {{ id: string, run(a: TourActions): Promise<void>, highlight: string[] }} Step
  */
 
 /** The newest burst is on top of the timeline. */
@@ -106,6 +108,9 @@ export const STEPS = [
       await a.useMode('queued');
       await a.ensureLoggedIn();
       a.setProactive(true);
+      // Show what we wait for (a note on the timeline, "Running…" on the
+      // button) until the proactive refresh lane has come and gone.
+      await a.waitForProactiveRefresh();
     },
   },
   {
@@ -144,7 +149,10 @@ export function createTour({ panel, openButton, actions }) {
   panel.setAttribute('aria-label', t('tour.heading'));
   const footer = el('p', 'tour__footer muted');
   footer.append(counter, ' · ', keys);
-  panel.replaceChildren(close, title, text, nav, footer);
+  // The × sits beside the title, in the flow: it can never cover a word.
+  const head = el('div', 'tour__head');
+  head.append(title, close);
+  panel.replaceChildren(head, text, nav, footer);
   openButton.textContent = t('tour.open');
 
   back.addEventListener('click', () => go(index - 1));

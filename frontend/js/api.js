@@ -181,5 +181,21 @@ export function createApiClient(options = {}) {
     // whose policy steps they call instead of copying them. A symbol key: not part of the
     // app-facing API (Object.keys skips it).
     [SESSION_CORE]: core,
+    /**
+     * Move the whole session (token, expiry, user) to `other`, a client of
+     * either kind, and forget it here without a logout: the server session
+     * goes on. The demo swaps clients this way.
+     * @param {any} other
+     */
+    handSessionTo(other) {
+      const session = core.getSession();
+      if (!session) return;
+      other[RECEIVE_SESSION](session);
+      core.setSession(null, 'handover');
+    },
+    [RECEIVE_SESSION]: (/** @type {Session} */ session) => core.setSession(session, 'handover'),
   };
 }
+
+/** The receiving end of handSessionTo, shared with naive.js without an import. */
+const RECEIVE_SESSION = Symbol.for('silent-refresh:receive-session');

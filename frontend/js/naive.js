@@ -254,5 +254,15 @@ export function createNaiveApiClient(options = {}) {
     setProactiveRefresh(/** @type {boolean} */ _enabled) {},
     /** Nothing runs in the background here; kept for API compatibility. */
     destroy() {},
+    /** Same as api.js: move the whole session to `other`, no logout. @param {any} other */
+    handSessionTo(other) {
+      if (!session) return;
+      other[RECEIVE_SESSION](getSession());
+      setSession(null, 'handover');
+    },
+    [RECEIVE_SESSION]: (/** @type {Session} */ next) => setSession({ ...next }, 'handover'),
   };
 }
+
+/** The receiving end of handSessionTo, shared with api.js without an import. */
+const RECEIVE_SESSION = Symbol.for('silent-refresh:receive-session');

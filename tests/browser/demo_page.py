@@ -60,10 +60,6 @@ class Demo:
         expect(self.page.locator("#countdown")).to_have_attribute(
             "data-state", "expired", timeout=timeout_s * 1000
         )
-        # expires_in is the real remaining life rounded DOWN to whole seconds
-        # (docs/03), so the page's countdown ends up to 1 s before the
-        # server's `exp`. Past that bound the server refuses the token too.
-        self.page.wait_for_timeout(1100)
 
     # --- actions ---
     def click(self, name: str) -> None:

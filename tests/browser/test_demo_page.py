@@ -9,6 +9,8 @@ a short ACCESS_TOKEN_TTL with proactive refresh off and a wait on the
 page's own countdown reaching "expired".
 """
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -263,3 +265,16 @@ def test_page_talks_to_port_5001_on_its_own_host_name_unless_told_otherwise(
     page.goto(f"{frontend.url}/?api=http://127.0.0.1:5999")
     expect(page.locator("#api-url")).to_have_text("http://127.0.0.1:5999")
     expect(page.locator("#login-form")).to_be_visible()  # first visit: no cookie, no call, no error
+
+
+def test_proactive_refresh_help_says_what_the_box_does_now(open_demo):
+    demo = open_demo()
+    help_text = demo.page.locator("#proactive-help")
+    expect(demo.page.get_by_label("Proactive refresh")).to_be_checked()
+    expect(help_text).to_have_text(re.compile(r"^On: "))
+    demo.set_proactive_refresh(False)
+    expect(help_text).to_have_text(re.compile(r"^Off: "))
+    demo.set_proactive_refresh(True)
+    expect(help_text).to_have_text(re.compile(r"^On: "))
+    demo.use_interceptor("naive")  # the blog version has none, and says so
+    expect(help_text).to_contain_text("no proactive refresh")

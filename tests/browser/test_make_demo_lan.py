@@ -58,6 +58,10 @@ def test_ctrl_c_stops_make_demo_with_a_goodbye_and_no_make_error(tmp_path):
     wait_until_up(f"http://127.0.0.1:{frontend}/", process)
     output = ctrl_c(process)
     assert "Stopped both servers. Bye!" in output, output
+    # The banner says what `make demo` changed, so the room knows why tokens die fast.
+    assert "Access tokens live 20 s" in output, output
+    assert "Refresh tokens live 600 s" in output, output
+    assert "Each refresh answers after 800 ms" in output, output
     assert "Error" not in output.replace("WARNING", "") and "Interrupt" not in output, output
     assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
     for port in (backend, frontend):

@@ -5,6 +5,8 @@ checks what the step promises the room: the timeline, the counters, the
 highlight, and (at 1280x720) that what the step needs is above the fold.
 """
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -13,6 +15,17 @@ from .demo_page import server_refresh_count
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NEWEST = "#timeline > .burst:first-child"
+# export.js: lane labels sit left of this x (its PAD + LABEL_W), the track right of it.
+LABEL_COLUMN_END = 316
+
+
+def overlap(a, b) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
 
 
 class Tour:
@@ -136,6 +149,9 @@ def test_tour_step_seven_opens_a_second_tab_that_takes_the_new_token(open_demo):
     second = opened.value
     expect(second.locator("#session-info")).to_be_visible()  # restored from the shared cookie
     expect(demo.page.locator("#status")).to_contain_text("Second tab opened")
+    # The second tab carries the tour, at this step, so the room is never lost there.
+    expect(second.locator("#tour")).to_be_visible()
+    expect(second.locator("#tour")).to_have_attribute("data-step", "7")
 
     refresh_calls = []
     demo.page.context.on(
@@ -158,9 +174,15 @@ def test_tour_step_eight_shows_a_proactive_refresh_before_expiry(open_demo):
     tour = Tour(demo).open(step=8)
     tour.expect_step(8, "proactive")
     demo.set_proactive_refresh(False)
-    tour.do_it()  # logs in and turns proactive refresh back on
+    # Do it logs in, turns proactive refresh back on, and waits for the
+    # proactive refresh, saying so on the button and on the timeline.
+    demo.page.get_by_role("button", name="Do it", exact=True).click()
+    expect(demo.page.locator("#tour-do")).to_have_text("Running…")
+    expect(demo.page.locator(NEWEST)).to_contain_text("Waiting for the proactive refresh")
     expect(demo.page.get_by_label("Proactive refresh")).to_be_checked()
+    expect(demo.page.locator("#proactive-help")).to_contain_text("On:")
     proactive = demo.page.locator("#timeline .lane--refresh", has_text="proactive")
+    expect(demo.page.locator("#tour-do")).to_have_text("Do it", timeout=10_000)
     expect(proactive.first).to_have_attribute("data-state", "ok", timeout=10_000)
     expect(demo.page.locator("#countdown")).not_to_have_attribute("data-state", "expired")
     demo.expect_counters(unauthorized=0)
@@ -259,6 +281,9 @@ def test_each_tour_step_fits_a_1280x720_screen_and_works_from_the_keyboard(open_
             for box in [el.bounding_box() for el in demo.page.locator(selector).all()]:
                 if box:
                     assert box["y"] + min(box["height"], 60) <= 720, (number, selector, box)
+        close = demo.page.locator("#tour-close").bounding_box()
+        for words in ("#tour-title", "#tour-text"):
+            assert not overlap(close, demo.page.locator(words).bounding_box()), (number, words)
         demo.page.keyboard.press("ArrowRight")
     tour.expect_step(9, "failure")
     demo.page.keyboard.press("ArrowLeft")
@@ -282,6 +307,16 @@ def test_timeline_exports_as_svg_and_png(open_demo, tmp_path):
     svg_download.value.save_as(svg_path)
     svg = svg_path.read_text()
     assert svg.startswith("<svg") and "#1 GET /aaa" in svg and "<circle" in svg
+    # No marker is drawn over a word: marks start right of the label column,
+    # and a note's row (words across the width) has no marks at all.
+    marks = [
+        (float(cx), float(cy), float(r))
+        for cx, cy, r in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"', svg)
+    ]
+    assert marks and min(cx - r for cx, _, r in marks) > LABEL_COLUMN_END
+    note_rows = [float(y) for y in re.findall(r'<text x="[\d.]+" y="([\d.]+)" font-style', svg)]
+    assert note_rows, "the login note is in the picture"
+    assert all(abs(cy - (y - 5)) > 10 for y in note_rows for _, cy, _ in marks)
 
     with demo.page.expect_download() as png_download:
         demo.click("Export PNG")
