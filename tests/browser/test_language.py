@@ -1,4 +1,4 @@
-"""The demo page in English and in 中文 (issue 17, item 3).
+"""The demo page in English and in 中文.
 
 Every word the page shows comes from one table per language in
 frontend/demo/strings.js. These tests fail when a table lacks a key, when
