@@ -177,7 +177,7 @@ def test_axios_auth_refresh_with_default_options_fails_9_of_10_concurrent_expire
     assert auth_refresh_version() == "5.0.2"  # the figures below are this version's
     result = run_scenario(backend, "axios-auth-refresh", {})
     # The first 401 starts the refresh; the 9 that arrive while it runs are
-    # handed to their callers as they are (its issue #307).
+    # handed to their callers as they are (reported upstream as axios-auth-refresh #307).
     assert sorted(states(result["results"])) == ["fulfilled"] + ["rejected"] * 9
     rejected = [r for r in result["results"] if r["state"] == "rejected"]
     assert {(r["status"], r["code"]) for r in rejected} == {(401, "token_expired")}

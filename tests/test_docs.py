@@ -316,6 +316,52 @@ def test_readme_links_into_the_docs():
     assert any(t.startswith("docs/") for t in targets), "README.md should link into docs/"
 
 
+# The project's text speaks of the project as it is: a reader has no issues,
+# rounds or versions, so these belong in git's history, not in the text.
+HISTORY_WORDS = re.compile(
+    r"\bissue \d+|\(issue\b|\b(?:this|that|last|next) round\b|\b(?:new|changed) in this\b"
+    r"|本轮|\bbefore (?:this|the) (?:fix|change)\b|\bafter (?:this|the) (?:fix|change)\b",
+    re.IGNORECASE,
+)
+TEXT_FILES = (
+    "*.md",
+    "*.py",
+    "*.js",
+    "*.mjs",
+    "*.css",
+    "*.html",
+    "*.sh",
+    "Makefile",
+    ".env.example",
+)
+NOT_THE_PROJECTS = {".venv", "node_modules", ".git", "instance", "screenshots"}
+
+
+def history_words(files) -> list[str]:
+    problems = []
+    for path in files:
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            for match in HISTORY_WORDS.finditer(line):
+                where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+                problems.append(f"{where}:{number}: {match.group(0)!r}")
+    return problems
+
+
+def project_text_files() -> list[Path]:
+    found = set()
+    for pattern in TEXT_FILES:
+        for path in ROOT.rglob(pattern):
+            parts = set(path.relative_to(ROOT).parts)
+            if not parts & NOT_THE_PROJECTS and path != Path(__file__):
+                found.add(path)
+    return sorted(found)
+
+
+def test_the_text_speaks_of_the_project_as_it_is_not_of_its_history():
+    problems = history_words(project_text_files())
+    assert not problems, "\n".join(problems)
+
+
 # --- the checkers fail when they should -----------------------------------------
 
 PY_SOURCE = '''\
@@ -469,3 +515,27 @@ def test_mermaid_checker_rejects_typos():
     assert any("'C' is used but not declared" in p for p in problems)
     assert any("not a sequence diagram statement: A=>>A: typo" in p for p in problems)
     assert any("';' or '#'" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "*Changed in this round (issue 11).* The update is atomic.",
+        "Logout is checked (issue 7).",
+        "*New in this round.* A grace window.",
+        "## 本轮的变化",
+        "17/40 before the fix, 0/40 after the fix.",
+    ],
+)
+def test_history_words_are_caught(tmp_path, line):
+    page = tmp_path / "page.md"
+    page.write_text(f"# Page\n\n{line}\n")
+    assert history_words([page])
+
+
+def test_ordinary_words_are_not_history(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "Four rounds of 50 refreshes; a round trip; it issues a new token; issue_tokens.\n"
+    )
+    assert history_words([page]) == []

@@ -162,3 +162,38 @@ def test_a_synonym_of_a_glossary_term_is_caught(docs):
 def test_the_chinese_section_names_are_required(docs):
     edit(docs / "zh-CN" / "01-one.md", "## 动手验证", "## Check it works")
     assert any("first section must be" in p for p in docs_i18n.problems("zh-CN", docs))
+
+
+# --- section anchors ------------------------------------------------------------
+
+
+def missing_anchors(english: Path, chinese: Path) -> set[str]:
+    """The English page's #anchors that the Chinese page lacks: a link copied
+    from the English edition (or written against it) would land at the top."""
+    from test_docs import anchors, github_slug
+
+    titles = {
+        github_slug(line[2:]) for line in english.read_text().splitlines() if line[:2] == "# "
+    }
+    return anchors(english) - anchors(chinese) - titles  # a link to a page needs no anchor
+
+
+def test_every_english_section_anchor_lands_in_the_chinese_edition_too():
+    problems = []
+    for chinese in sorted((ROOT / "docs" / "zh-CN").glob("*.md")):
+        english = ROOT / "docs" / chinese.name
+        if english.exists():
+            for anchor in sorted(missing_anchors(english, chinese)):
+                problems.append(f'docs/zh-CN/{chinese.name}: no #{anchor} (add <a id="{anchor}">)')
+    assert not problems, "\n".join(problems)
+
+
+def test_a_chinese_section_without_the_english_anchor_is_caught(docs):
+    assert missing_anchors(docs / "01-one.md", docs / "zh-CN" / "01-one.md") == {
+        "what-you-will-build",
+        "check-it-works",
+    }
+    edit(docs / "zh-CN" / "01-one.md", "## 动手验证", '<a id="check-it-works"></a>\n\n## 动手验证')
+    assert missing_anchors(docs / "01-one.md", docs / "zh-CN" / "01-one.md") == {
+        "what-you-will-build"
+    }

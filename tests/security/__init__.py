@@ -1,4 +1,4 @@
-"""The attacker's-eye security suite (issue 7). See docs/threat-model-figures.md.
+"""The attacker's-eye security suite. See docs/threat-model-figures.md.
 
 This file makes tests/security a package on purpose: its modules import as
 `security.test_fuzz`, `security.helpers`, ... With no __init__.py here,
