@@ -8,7 +8,7 @@ each with a zh-CN twin. The reference code is the code git has committed
 drift from the project. See docs/labs/README.md.
 
     python docs/labs/lab.py list | start NN | check NN | hint NN | solution NN | reset
-    python docs/labs/lab.py make-patch NN | edit NN | verify [NN] | stamp NN
+    python docs/labs/lab.py make-patch NN | edit NN | verify [NN] | stamp [NN]
 
 `make lab`, `make lab-start LAB=NN` ... call these. LAB_LANG=zh-CN (or a zh
 system locale) prints every text in Chinese.
@@ -507,20 +507,24 @@ def cycle(copy: Path, number: str) -> list[str]:
     return problems
 
 
-def cmd_stamp(lab: Lab) -> int:
-    """Record that README.zh-CN.md translates the current README.md."""
+def cmd_stamp(lab: Lab | None) -> int:
+    """Record that a README.zh-CN.md translates the current README.md: the
+    lab's, or without a number this folder's."""
+    page = (lab.folder if lab else LABS) / "README.zh-CN.md"
+    lines = page.read_text().splitlines()
+    if lines and lines[0].startswith("<!-- translated-from:"):
+        lines = lines[1:]
+    page.write_text("\n".join([stamp_line(page.parent), *lines]) + "\n")
+    print(f"stamped {page.relative_to(ROOT)}")
+    return 0
+
+
+def stamp_line(folder: Path) -> str:
+    """The first line of folder/README.zh-CN.md: a hash of the English, as the chapters use."""
     sys.path.insert(0, str(ROOT / "tests"))
     from docs_i18n import english_digest
 
-    page = lab.folder / "README.zh-CN.md"
-    lines = page.read_text().splitlines()
-    stamp = f"<!-- translated-from: README.md sha256:{english_digest(lab.folder / 'README.md')} -->"
-    lines[0:1] = (
-        [stamp] if lines and lines[0].startswith("<!-- translated-from:") else [stamp, *lines[:1]]
-    )
-    page.write_text("\n".join(lines) + "\n")
-    print(f"stamped {page.relative_to(ROOT)}")
-    return 0
+    return f"<!-- translated-from: README.md sha256:{english_digest(folder / 'README.md')} -->"
 
 
 def strip_stamp(text: str) -> str:
@@ -546,7 +550,7 @@ def main(argv: list[str]) -> int:
         print(__doc__.strip())
         return 2
     command, number = argv[0], (argv[1] if len(argv) > 1 and argv[1] else None)
-    needs_lab = command not in ("list", "reset", "verify")
+    needs_lab = command not in ("list", "reset", "verify", "stamp")
     lab = find_lab(number) if needs_lab or number else None
     try:
         return COMMANDS[command](lab)
