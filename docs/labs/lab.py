@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,10 +58,11 @@ TEXT = {
         "last_hint": "That was the last hint. A presenter can show the answer: "
         "make lab-solution LAB={lab}",
         "solution": "FOR PRESENTERS: the reference code of lab {lab} is back in {files}.",
-        "solution_diff": "What the lab took out (the reference is the + side):",
+        "solution_diff": "What the lab took out (- is the reference, + the starting version):",
         "reset": "Every lab file is back to the project's code.",
         "reset_nothing": "Every lab file already holds the project's code.",
         "no_git": "The labs need git and a clone of the project (the reference code is HEAD).",
+        "no_node": "This lab's tests run on Node.js: install Node 20+ and run the check again.",
         "broken": "Lab {lab} is broken: {why}. Maintainers: see docs/labs/README.md.",
     },
     "zh-CN": {
@@ -82,10 +84,11 @@ TEXT = {
         "hint": "练习 {lab} 的提示 {n}/{total}：",
         "last_hint": "这是最后一条提示。讲师可以展示答案：make lab-solution LAB={lab}",
         "solution": "讲师专用：练习 {lab} 的参考代码已放回 {files}。",
-        "solution_diff": "练习拿掉的内容（参考代码是 + 的一侧）：",
+        "solution_diff": "练习拿掉的内容（- 是参考代码，+ 是起始版本）：",
         "reset": "所有练习文件都已恢复为项目代码。",
         "reset_nothing": "所有练习文件本来就是项目代码。",
         "no_git": "练习需要 git 和项目的克隆（参考代码就是 HEAD）。",
+        "no_node": "这个练习的测试在 Node.js 上运行：请安装 Node 20+，然后重新检查。",
         "broken": "练习 {lab} 已损坏：{why}。维护者请看 docs/labs/README.md。",
     },
 }
@@ -228,6 +231,8 @@ class Outcome:
 
 
 def run_node(files: list[str], pattern: str) -> Outcome:
+    if shutil.which("node") is None:
+        sys.exit(say("no_node"))
     command = ["node", "--test", "--test-reporter=tap", f"--test-name-pattern={pattern}", *files]
     out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True).stdout
     ran = int(m[1]) if (m := re.search(r"^# tests (\d+)$", out, re.M)) else 0
@@ -261,6 +266,11 @@ def tap_error(block: list[str]) -> str:
                         break  # the next key (code:, name:, expected:)
                     rest.append(more)
                 value = " ".join(part for part in rest if part)
+                # node's diff "+ actual - expected + 'a' - 'b'" in words
+                value = re.sub(
+                    r"\+ actual - expected \+ (.*?) - (.*?)( \^)?$", r"got \1, expected \2", value
+                )
+                value = value.replace("Expected values to be strictly equal: got", "got")
             if len(value) > 1 and value[0] == value[-1] == "'":
                 value = value[1:-1]
             return value
@@ -312,12 +322,18 @@ def shorten(line: str, width: int = 200) -> str:
     return line if len(line) <= width else line[: width - 3] + "..."
 
 
+def pad(text: str, width: int) -> str:
+    """Left-justify by display width: a Chinese character takes two columns."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - used, 0)
+
+
 def cmd_list(_lab=None) -> int:
     state = load_state()
     for lab in all_labs():
         status = say("solved") if lab.number in state.get("solved", []) else say("not_solved")
         started = f"  ({say('started')})" if state.get("started") == lab.number else ""
-        print(f"{lab.number}  {lab.title():<52}  {status}{started}")
+        print(f"{lab.number}  {pad(lab.title(), 52)}  {status}{started}")
     return 0
 
 
