@@ -428,9 +428,8 @@ def cmd_make_patch(lab: Lab) -> int:
     print(f"wrote {(lab.folder / 'start.patch').relative_to(ROOT)}; checking that it fails...")
     try:
         outcome = run_checks(lab)
-    finally:
-        for path in lab.files:
-            (ROOT / path).write_text(reference(path))
+    finally:  # HEAD back, in the index too (a 3-way merge leaves it unmerged)
+        git("checkout", "HEAD", "--", *lab.files)
     if not outcome.failures:
         print(
             f"lab {lab.number}: the start PASSES its check: the tests do not see what it takes out"
@@ -445,16 +444,24 @@ def cmd_make_patch(lab: Lab) -> int:
 
 def cmd_edit(lab: Lab) -> int:
     """Put the starting version in the working tree for a maintainer to repair:
-    a 3-way merge where the patch no longer applies cleanly."""
+    the patch as it is, else a 3-way merge, else what fits plus *.rej files."""
     patch = str(lab.folder / "start.patch")
-    for how in ([], ["--3way"]):
-        if git("apply", *how, patch).returncode == 0:
-            print(f"applied{' with a 3-way merge' if how else ''}: resolve any conflict markers,")
-            break
+    plain = git("apply", patch)
+    if plain.returncode == 0:
+        print("applied cleanly: the files hold the starting version.")
+    elif "with conflicts" in (merged := git("apply", "--3way", patch)).stderr:
+        print(merged.stderr.strip())
+        print("resolve the conflict markers (<<<<<<< ours: the code now; >>>>>>> theirs: the lab),")
+    elif merged.returncode == 0:
+        print("applied with a 3-way merge: check the result,")
     else:
         print(git("apply", "--reject", patch).stderr.strip())
-        print("applied what fits; the rest is in *.rej files beside them: edit by hand,")
-    print(f"then run python docs/labs/lab.py make-patch {lab.number}")
+        print("applied what fits; redo each rejected hunk (*.rej beside the file) by hand,")
+        print("then delete the .rej files,")
+    print(
+        f"keep the `LAB {lab.number}:` comment, then: python docs/labs/lab.py make-patch",
+        lab.number,
+    )
     return 0
 
 
