@@ -12,7 +12,8 @@ CORS_ORIGINS  ?= http://localhost:$(FRONTEND_PORT),http://127.0.0.1:$(FRONTEND_P
 export BACKEND_PORT FRONTEND_PORT CORS_ORIGINS
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo images serve stack test test-python test-js types test-postgres newman axios bench clean lint format
+.PHONY: help venv run demo images serve stack test test-python test-js types test-postgres newman axios bench clean lint format \
+	lab lab-start lab-check lab-hint lab-solution lab-reset
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -215,6 +216,23 @@ bench: $(VENV)/.installed ## measure the client queue (needs Node), the server a
 	else echo "PostgreSQL: not used (set TEST_DATABASE_URL, or BENCH_POSTGRES=1 to let .ci/postgres.sh start the system cluster as root)"; fi
 	BENCH_START_POSTGRES=$(if $(filter 1,$(BENCH_POSTGRES)),1,0) $(PY) bench/server.py
 	$(PY) bench/stack.py
+
+# Workshop labs (docs/labs/): repair one defence of the real code; the
+# project's own tests judge it. LAB=NN picks the lab (lab-check and
+# lab-hint default to the one started); LAB_LANG=zh-CN for Chinese.
+LAB_RUN := $(PY) docs/labs/lab.py
+lab: $(VENV)/.installed ## list the workshop labs and which are solved
+	@$(LAB_RUN) list
+lab-start: $(VENV)/.installed ## put lab LAB=NN's starting version in place (your edits are saved beside)
+	@$(LAB_RUN) start $(LAB)
+lab-check: $(VENV)/.installed ## run the tests that judge lab LAB=NN; exit 0 only when solved
+	@$(LAB_RUN) check $(LAB)
+lab-hint: $(VENV)/.installed ## the next hint for lab LAB=NN
+	@$(LAB_RUN) hint $(LAB)
+lab-solution: $(VENV)/.installed ## for presenters: put lab LAB=NN's reference code back
+	@$(LAB_RUN) solution $(LAB)
+lab-reset: $(VENV)/.installed ## every lab file back to the project's code (attempts saved beside)
+	@$(LAB_RUN) reset
 
 images: $(VENV)/.installed ## regenerate docs/images/ from the real page in Chromium
 	@echo "Regenerating docs/images/ (a backend, the page and Chromium, a few seconds each):"

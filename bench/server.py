@@ -510,8 +510,8 @@ def report(all_results: dict[str, list[Result]], costs: dict) -> int:
     print("Ratios, each from this run (same server, same generator):")
     print()
     print(
-        "| database | guarded/unguarded req/s | guarded/unguarded worker CPU | refresh/unguarded req/s "
-        "| login/unguarded req/s | sessions/guarded req/s |"
+        "| database | guarded/unguarded req/s | guarded/unguarded worker CPU "
+        "| refresh/unguarded req/s | login/unguarded req/s | sessions/guarded req/s |"
     )
     print("|---|---|---:|---:|---:|---:|")
     failures = 0
@@ -562,9 +562,10 @@ def report(all_results: dict[str, list[Result]], costs: dict) -> int:
         " only (the partial index in backend/models.py), however many spent rows there are."
     )
     print(
-        f"- login/unguarded: one password check ({costs['hash_method']}) costs {costs['hash_ms']:.0f} ms"
-        f" of CPU, on purpose (it makes guessing passwords slow): {cores} cores allow at most"
-        f" ~{cores * 1000 / costs['hash_ms']:.0f} logins/s, whatever the database. Access-token checks"
+        f"- login/unguarded: one password check ({costs['hash_method']}) costs"
+        f" {costs['hash_ms']:.0f} ms of CPU, on purpose (it makes guessing passwords slow):"
+        f" {cores} cores allow at most ~{cores * 1000 / costs['hash_ms']:.0f} logins/s,"
+        " whatever the database. Access-token checks"
         " and refreshes never hash a password."
     )
     print(

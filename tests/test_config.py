@@ -178,6 +178,7 @@ APP_SETTINGS = {
     "COOKIE_DOMAIN": ["example.com; SameSite=None; -", "example..com", "exa_mple.com", "a=b"],
     "REFRESH_DELAY_MS": ["10001", "fast"],
     "REFRESH_REUSE_GRACE_S": ["61", "86400", "five"],
+    "REAUTH_MAX_AGE": ["0", "86401", "15m"],
     "LOGIN_RATE_LIMIT": ["0 per minute", "1001 per minute", "100 per second", "lots"],
     "RATELIMIT_STORAGE_URI": ["redis//localhost", "redis://localhost:port/0", "file:///tmp/x"],
     "API_PREFIX": ["/api/", "/" + "a" * 64, "api"],
