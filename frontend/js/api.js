@@ -55,6 +55,8 @@ export const SESSION_CORE = Symbol('silent-refresh session core');
  *   to cancel (the waiting calls then fail with reauth_cancelled). Without it, the 403 passes.
  * @param {typeof fetch} [options.fetch] injectable for tests
  * @param {boolean} [options.proactiveRefresh] refresh shortly before expiry (default true)
+ * @param {boolean} [options.refreshExpiredFirst] a call whose token is known to have expired
+ *   waits for a refresh instead of going out to a sure 401 (default: as proactiveRefresh)
  * @param {number} [options.refreshMarginMs] how long before expiry; default: a fifth of the
  *   token's lifetime, at most a minute. Never more than half the lifetime, whatever you pass.
  * @param {number | null} [options.idleAfterMs] proactive refresh stops keeping the session alive
@@ -91,6 +93,8 @@ export function createApiClient(options = {}) {
   /** @type {ReturnType<typeof createReauthPrompt> | null} set below, if the app can prompt */
   let reauth = null;
 
+  let proactiveOn = options.proactiveRefresh ?? true;
+  let expiredFirst = options.refreshExpiredFirst ?? proactiveOn;
   const core = createSilentRefresh({
     baseURL: options.baseURL,
     // The app's handler must never break the refresh that calls it.
@@ -110,6 +114,9 @@ export function createApiClient(options = {}) {
     beforeSend: (config) => requestChain.run(Promise.resolve(config)),
     afterResponse: (response) => responseChain.run(response),
     reauthFor: onReauthRequired && ((...args) => /** @type {any} */ (reauth)(...args)),
+    // With proactive refresh off the client is purely reactive: an expired token goes out and
+    // its 401 starts the refresh, the path the demo and chapter 10 show.
+    refreshExpiredFirst: () => expiredFirst,
   });
   if (onReauthRequired) {
     const { reauthenticate, getSession } = core;
@@ -134,7 +141,7 @@ export function createApiClient(options = {}) {
     on,
     clock,
     document: doc,
-    enabled: options.proactiveRefresh ?? true,
+    enabled: proactiveOn,
     refreshMarginMs: options.refreshMarginMs,
     emit, // `session-idle` and `session-active` (proactive-refresh.js)
     idleAfterMs: options.idleAfterMs,
@@ -170,8 +177,15 @@ export function createApiClient(options = {}) {
       const base = core.getSession() ?? { user: null, accessTokenExpiresAt: null, sessionId: '' };
       core.setSession({ ...base, accessToken: token }, 'set-token');
     },
-    /** Turn proactive refresh on or off (the demo shows the 401 path with it off). */
-    setProactiveRefresh: proactive.setEnabled,
+    /**
+     * Turn proactive refresh on or off. Off, the client only reacts to 401s, and sends even a
+     * token it knows has expired: the demo shows the 401 path that way.
+     * @param {boolean} on
+     */
+    setProactiveRefresh(on) {
+      proactiveOn = expiredFirst = Boolean(on);
+      proactive.setEnabled(proactiveOn);
+    },
     /** Stop background work (timer, tab channel, visibility listener), e.g. for a new client. */
     destroy() {
       proactive.destroy();

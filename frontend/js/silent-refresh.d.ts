@@ -25,8 +25,10 @@ export function fetchJson(url: string, init: RequestInit, extra?: {
  *   coordinate?: (run: () => Promise<Session>) => Promise<Session>,
  *   beforeSend?: (config: RequestConfig) => RequestConfig | Promise<RequestConfig>,
  *   afterResponse?: (response: Promise<ApiResponse>) => Promise<ApiResponse>,
- *   reauthFor?: (error: ApiError, sentWith: Session | null, meta: RequestMeta) => Promise<void>
- * }} [options]
+ *   reauthFor?: (error: ApiError, sentWith: Session | null, meta: RequestMeta) => Promise<void>,
+ *   refreshExpiredFirst?: () => boolean
+ * }} [options] `refreshExpiredFirst`: a call whose token we know has expired waits for a
+ *   refresh instead of going out to a sure 401 (default yes; the demo turns it off to show 401s)
  */
 export function createSilentRefresh(options?: {
     baseURL?: string;
@@ -40,6 +42,7 @@ export function createSilentRefresh(options?: {
     beforeSend?: (config: RequestConfig) => RequestConfig | Promise<RequestConfig>;
     afterResponse?: (response: Promise<ApiResponse>) => Promise<ApiResponse>;
     reauthFor?: (error: ApiError, sentWith: Session | null, meta: RequestMeta) => Promise<void>;
+    refreshExpiredFirst?: () => boolean;
 }): {
     startCall: (method: string, path: string) => RequestMeta;
     waitBeforeSending: (meta: RequestMeta) => Promise<boolean>;

@@ -110,8 +110,10 @@ export async function fetchJson(url, init, extra = {}) {
  *   coordinate?: (run: () => Promise<Session>) => Promise<Session>,
  *   beforeSend?: (config: RequestConfig) => RequestConfig | Promise<RequestConfig>,
  *   afterResponse?: (response: Promise<ApiResponse>) => Promise<ApiResponse>,
- *   reauthFor?: (error: ApiError, sentWith: Session | null, meta: RequestMeta) => Promise<void>
- * }} [options]
+ *   reauthFor?: (error: ApiError, sentWith: Session | null, meta: RequestMeta) => Promise<void>,
+ *   refreshExpiredFirst?: () => boolean
+ * }} [options] `refreshExpiredFirst`: a call whose token we know has expired waits for a
+ *   refresh instead of going out to a sure 401 (default yes; the demo turns it off to show 401s)
  */
 export function createSilentRefresh(options = {}) {
   const {
@@ -125,6 +127,7 @@ export function createSilentRefresh(options = {}) {
     coordinate = (run) => run(),
     beforeSend = (config) => config,
     afterResponse = (response) => response,
+    refreshExpiredFirst = () => true,
   } = options;
   const pageURL = globalThis.location?.href ?? 'http://localhost/';
   const apiOrigin = new URL(baseURL || '/', pageURL).origin; // a baseURL of '/api' works too
@@ -196,7 +199,8 @@ export function createSilentRefresh(options = {}) {
   // The 401 policy, in steps every transport takes: waitBeforeSending, send, recover, replay.
   /** @param {RequestMeta} meta wait for a refresh in flight, or for one if the token expired */
   async function waitBeforeSending(meta) {
-    const expired = clock.now() >= (session?.accessTokenExpiresAt ?? Infinity);
+    const expiresAt = refreshExpiredFirst() ? session?.accessTokenExpiresAt : null;
+    const expired = clock.now() >= (expiresAt ?? Infinity);
     const running = refreshPromise ?? (expired ? refreshSoon(meta) : null);
     if (running) await waitForRefresh(running, meta);
     return Boolean(running); // then a 401 for it is final

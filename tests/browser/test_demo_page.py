@@ -48,8 +48,9 @@ def test_five_concurrent_calls_with_a_refused_token_make_one_refresh(open_demo):
     demo = open_demo(ACCESS_TOKEN_TTL=SHORT_TTL, REFRESH_DELAY_MS=REFRESH_DELAY_MS)
     demo.set_proactive_refresh(False)  # the 401 path does the work
     demo.log_in()
-    # A token the server refuses and the client cannot know about (a token the client
-    # knows has expired waits for a refresh instead: tests/browser/test_expired_token.py).
+    # A token the server refuses and the client cannot know about. (With proactive refresh
+    # on, a token the client knows has expired waits for a refresh instead:
+    # tests/browser/test_lock_and_idle.py.)
     demo.click("Corrupt the access token")
     refreshes_before = server_refresh_count(demo.backend)
 

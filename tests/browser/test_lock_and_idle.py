@@ -1,4 +1,4 @@
-"""Two client extras in a real Chromium, against the real backend.
+"""Client extras in a real Chromium, against the real backend.
 
 - The localStorage lease lock (frontend/js/lease-lock.js, used where
   navigator.locks is missing) after a real QuotaExceededError: the page's
@@ -9,6 +9,9 @@
   with Playwright's page.clock: after idleAfterMs without input the timer
   stops renewing the session; the user coming back refreshes at once while
   the refresh token is valid, and an abandoned tab lets the session lapse.
+- No doomed sends: after a sleep (page.clock jumps ten minutes; the
+  proactive timer is off, as if it never ran), a burst of calls with a token
+  the client knows has expired waits for one refresh: 0 doomed 401s.
 """
 
 import subprocess
@@ -157,8 +160,11 @@ def test_an_unused_tab_stops_refreshing_and_refreshes_at_once_when_the_user_retu
     assert idle - working <= 8, "refreshed on for the whole idle minute and more"
     run_for(page, 120_000)
     assert server_refresh_count(backend) == idle, "refreshed while nobody used the page"
+    refreshes = page.evaluate("t.count('refresh-end')")
     page.click("#somewhere")
-    page.wait_for_function("t.count('session-active') === 1 && t.settled()")
+    page.wait_for_function(
+        f"t.count('session-active') === 1 && t.count('refresh-end') === {refreshes + 1}"
+    )
     assert server_refresh_count(backend) == idle + 1
     assert page.evaluate("t.events.at(-1)")["ok"] is True
     assert page.evaluate("t.client.get('/aaa').then((body) => body.data)") == "aaa"
@@ -183,3 +189,18 @@ def test_an_abandoned_tab_lets_the_session_lapse_when_the_refresh_token_expires(
     [reason] = page.evaluate("t.expired")
     assert reason in {"missing_token", "token_expired"}
     assert page.evaluate("t.client.getSession()") is None
+
+
+def test_after_a_sleep_a_burst_waits_for_one_refresh_and_sends_no_doomed_call(open_client, page):
+    page.clock.install()
+    backend = open_client({"ACCESS_TOKEN_TTL": 2}, proactiveRefresh=False, refreshExpiredFirst=True)
+    refreshes_before = server_refresh_count(backend)
+    page.clock.fast_forward("10:00")  # the page wakes up ten minutes later
+    # The backend's clock is real: let the token's 2 s pass there too (no event to await).
+    time.sleep(2.5)
+    results = page.evaluate(
+        "Promise.all(Array.from({ length: 8 }, () => t.client.get('/aaa').then((b) => b.data)))"
+    )
+    assert results == ["aaa"] * 8
+    assert page.evaluate("t.count('unauthorized')") == 0, "a call went out with an expired token"
+    assert server_refresh_count(backend) - refreshes_before == 1
