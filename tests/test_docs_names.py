@@ -175,7 +175,7 @@ def named(span: str) -> tuple[str, str] | None:
     if m := CALL.match(span):
         return "function", m.group(1)
     if m := DOTTED.match(span):
-        if re.search(r"\.(py|js|mjs|md|json|toml|ts|css|html|txt|sh|conf)$", span):
+        if re.search(r"\.(py|js|mjs|md|json|toml|ts|css|html|txt|sh|conf|patch)$", span):
             return None
         return "function", m.group(1)
     if SETTING.match(span):

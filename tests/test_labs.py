@@ -77,7 +77,7 @@ def test_a_start_that_no_longer_fails_or_no_longer_applies_is_caught(scratch):
         assert "`check` exited 0, expected 1" in problems[0]
 
         # A start whose context is gone from the code.
-        patch.write_text(original.replace("async function send(config)", "function gone()"))
+        patch.write_text(original.replace("function checkOrigin(url)", "function gone()"))
         problems = lab.cycle(scratch, "01")
         assert "`start` exited 2" in problems[0]
         assert "start.patch no longer applies" in problems[0]

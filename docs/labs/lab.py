@@ -544,7 +544,7 @@ def cmd_stamp(lab: Lab | None) -> int:
 
 def stamp_line(folder: Path) -> str:
     """The first line of folder/README.zh-CN.md: a hash of the English, as the chapters use."""
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(ROOT / "docs" / "tools"))
     from docs_i18n import english_digest
 
     return f"<!-- translated-from: README.md sha256:{english_digest(folder / 'README.md')} -->"
