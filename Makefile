@@ -130,7 +130,9 @@ lint: $(VENV)/.installed ## check formatting and lint rules (ruff, Prettier, lin
 		$(MAKE) --no-print-directory $(PRETTIER) && $(PRETTIER) --check --log-level warn $(PRETTIER_FILES); \
 	elif [ -n "$$SILENT_REFRESH_REQUIRE_ALL" ]; then echo "npm is required for Prettier (SILENT_REFRESH_REQUIRE_ALL is set)"; exit 1; \
 	else echo "SKIPPED: Prettier check of frontend/ (no 'npm' on PATH; install Node 20+)"; fi
-	@long=$$(awk 'length > 100 {print FILENAME ":" FNR ": " length " characters"}' \
+	@# Characters, not bytes (awk counts bytes in some builds: a Chinese line would look long).
+	@long=$$($(PY) -c 'import sys; [print(f"{p}:{n}: {len(l)} characters") for p in sys.argv[1:] \
+		for n, l in enumerate(open(p, encoding="utf-8").read().splitlines(), 1) if len(l) > 100]' \
 		$$(git ls-files 'frontend/*.js' 'frontend/*.css' 'backend/*.py' 'backend/*.template')); \
 	if [ -n "$$long" ]; then echo "Lines over 100 characters (Prettier leaves long strings and comments):"; echo "$$long"; exit 1; fi
 	@echo "lint: clean"

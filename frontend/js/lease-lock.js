@@ -41,7 +41,10 @@ function randomTabId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** localStorage if this page may use it (sandboxed frames and some private modes throw), else null. */
+/**
+ * localStorage if this page may use it (sandboxed frames and some private modes throw),
+ * else null.
+ */
 export function usableLocalStorage() {
   try {
     const storage = globalThis.localStorage;
@@ -55,7 +58,8 @@ export function usableLocalStorage() {
 
 /**
  * @param {object} [options]
- * @param {Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>} [options.storage] default localStorage
+ * @param {Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>} [options.storage]
+ *   default localStorage
  * @param {Pick<EventTarget, 'addEventListener' | 'removeEventListener'>} [options.events]
  *   where `storage` events arrive (default: the window)
  * @param {Clock} [options.clock] timers and Date.now()
@@ -99,7 +103,10 @@ export function createLeaseLock(options = {}) {
     if (event.key === null || event.key?.startsWith(KEY_PREFIX)) wakeAll();
   });
 
-  /** The lease under `key`, or null: a value that is not a lease counts as free. @returns {Lease | null} */
+  /**
+   * The lease under `key`, or null: a value that is not a lease counts as free.
+   * @returns {Lease | null}
+   */
   function read(/** @type {string} */ key) {
     try {
       const lease = JSON.parse(storage.getItem(key) ?? 'null');
@@ -228,7 +235,10 @@ export function createLeaseLock(options = {}) {
   return { id, request };
 }
 
-/** What Web Locks reject with on abort: the signal's reason, by default a DOMException named AbortError. */
+/**
+ * What Web Locks reject with on abort: the signal's reason, by default a DOMException named
+ * AbortError.
+ */
 function abortError(/** @type {AbortSignal | undefined} */ signal) {
   return signal?.reason ?? new DOMException('The lock request was aborted', 'AbortError');
 }
