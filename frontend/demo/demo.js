@@ -17,7 +17,7 @@ import { createClientNotes } from './client-notes.js';
 import { resolveApiBase } from './demo-helpers.js';
 import { busy, ui } from './elements.js';
 import { createFaults } from './faults.js';
-import { createPasswordPrompt } from './password-prompt.js';
+import { askPassword } from './password-prompt.js';
 import { createSessionsPanel } from './sessions.js';
 import { state } from './state.js';
 import {
@@ -47,7 +47,7 @@ const clientNotes = createClientNotes({ note });
 const actions = createActions({
   apiBase,
   fetch: faults.fetch,
-  clientOptions: { onReauthRequired: createPasswordPrompt(), ...pageTimings(location.search) },
+  clientOptions: { onReauthRequired: askPassword, ...pageTimings(location.search) },
   onEvent(event) {
     clientNotes(event);
     if (event.type === 'session') sessions.follow(event.session);
