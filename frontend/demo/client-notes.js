@@ -64,7 +64,8 @@ export function createClientNotes({ note }) {
         say(t('say.active'));
         break;
       case 'session':
-        if (!event.session) clearTimeout(lapseTimer);
+        // Ended, or renewed (a refresh here or in another tab, a login): no lapse to mark.
+        if (!['set-token', 'handover'].includes(event.reason)) clearTimeout(lapseTimer);
         break;
       case 'lock':
         lock(event);

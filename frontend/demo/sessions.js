@@ -69,7 +69,9 @@ export function createSessionsPanel({ note }) {
 
   /** @param {SessionInfo[]} sessions */
   function draw(sessions) {
-    ui.sessionsList.replaceChildren(...sessions.map(item));
+    // This device first, then the others as the server sorts them: most recently used first.
+    const shown = [...sessions].sort((a, b) => Number(b.current) - Number(a.current));
+    ui.sessionsList.replaceChildren(...shown.map(item));
     if (sessions.length === 0) ui.sessionsStatus.textContent = t('sessions.none');
   }
 

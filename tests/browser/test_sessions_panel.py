@@ -156,7 +156,10 @@ def test_ending_two_sessions_at_once_asks_for_the_password_once(devices):
     laptop.log_in()
     phone.log_in()
     tablet.log_in()
-    expect(list_sessions(laptop)).to_have_count(3)
+    items = list_sessions(laptop)
+    expect(items).to_have_count(3)
+    # The laptop logged in first, so the server lists it last; the page shows it first.
+    expect(items.first).to_have_attribute("data-current", "true")
     wait_until_password_is_old(REAUTH_MAX_AGE)
 
     # Two ending calls at once: both clicks land before either answer.
