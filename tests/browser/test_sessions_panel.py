@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from .conftest import save_failure_screenshots
 from .demo_page import Demo
+from .test_language import leftover_english
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -224,3 +225,31 @@ def test_cancelling_the_prompt_ends_nothing_and_a_wrong_password_asks_again(devi
     expect(laptop.page.locator("#sessions-status")).to_have_text("Other sessions ended: 1.")
     expect(laptop.page.locator("#sessions-list > li")).to_have_count(1)
     assert backend_calls(laptop, "POST", "/auth/reauth") == 2  # the wrong one, the right one
+
+
+def test_the_panel_and_the_prompt_speak_chinese_on_the_chinese_page(devices):
+    laptop, phone = devices(LAPTOP, PHONE, REAUTH_MAX_AGE=REAUTH_MAX_AGE)
+    for device in (laptop, phone):
+        device.page.goto(f"{device.page.url}&lang=zh-CN")
+        device.page.locator("#login-button").click()
+        expect(device.page.locator("#session-info")).to_be_visible()
+    page = laptop.page
+    wait_until_password_is_old(REAUTH_MAX_AGE)
+    page.get_by_role("button", name="列出我的会话").click()
+    expect(page.locator("#sessions-list > li")).to_have_count(2)
+    expect(session_of(laptop, PHONE)).to_contain_text("其他设备")
+    session_of(laptop, PHONE).get_by_role("button", name="结束").click()
+    dialog = page.get_by_role("dialog", name="确认是你本人")
+    expect(dialog).to_be_visible()
+    # What is on screen, minus the user agents (data from the server, as received).
+    text = page.evaluate("() => document.body.innerText")
+    for agent in (LAPTOP, PHONE):
+        text = text.replace(agent, "")
+    # DELETE is an HTTP method on a timeline lane, as GET and POST are (allowed there).
+    left = [word for word in leftover_english(text) if word != "DELETE"]
+    assert left == [], "English left on the Chinese page"
+    laptop.screenshot("prompt-zh")
+    dialog.get_by_label("你的密码").fill("password")
+    dialog.get_by_role("button", name="确认").click()
+    expect(page.locator("#sessions-list > li")).to_have_count(1)
+    expect(page.locator("#sessions-status")).to_contain_text("会话已结束")
