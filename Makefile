@@ -58,6 +58,11 @@ BIND          := 127.0.0.1
 endif
 # The address to open on this machine.
 HERE          := $(if $(filter 0.0.0.0,$(BIND)),127.0.0.1,$(BIND))
+# The page's address query for host $(1): ?api= for a backend on another
+# port, and PAGE_PARAMS (`make demo` tells the page its lifetimes there).
+space         := $(subst ,, )
+page_query     = $(subst $(space),&,$(strip $(if $(filter 5001,$(BACKEND_PORT)),,api=http://$(1):$(BACKEND_PORT)) $(PAGE_PARAMS)))
+page_address   = http://$(1):$(FRONTEND_PORT)/$(if $(call page_query,$(1)),?$(call page_query,$(1)))
 
 run: $(VENV)/.runtime-installed ## run the API on :5001 and the demo page on :8000 (Ctrl-C stops both; LAN=1 for a room)
 	@$(PY) -c 'import socket, sys; [socket.create_server((sys.argv[1], int(p))).close() for p in sys.argv[2:]]' \
@@ -66,12 +71,12 @@ run: $(VENV)/.runtime-installed ## run the API on :5001 and the demo page on :80
 	@$(FLASK) init-db
 	@$(FLASK) create-user demo --password password --exist-ok
 	@echo ""
-	@echo "  Demo page:  http://$(HERE):$(FRONTEND_PORT)/$(if $(filter 5001,$(BACKEND_PORT)),,?api=http://$(HERE):$(BACKEND_PORT))"
+	@echo "  Demo page:  $(call page_address,$(HERE))"
 	@echo "  API:        http://$(HERE):$(BACKEND_PORT)/health"
 ifdef LAN
 	@addresses="$(strip $(LAN_ADDRESSES))"; \
 	if [ -z "$$addresses" ]; then echo "  No LAN address found: only this machine can open the page."; else \
-	  for a in $$addresses; do echo "  In the room: http://$$a:$(FRONTEND_PORT)/$(if $(filter 5001,$(BACKEND_PORT)),,?api=http://$$a:$(BACKEND_PORT))"; done; \
+	  for a in $$addresses; do echo "  In the room: $(call page_address,$$a)"; done; \
 	  echo "  Plain http on a LAN address is not a secure context: browsers there have no"; \
 	  echo "  Web Locks, so the client coordinates their tabs with its fallback lease lock."; fi
 endif
@@ -79,6 +84,8 @@ endif
 	@$(if $(ACCESS_TOKEN_TTL),echo "  Access tokens live $(ACCESS_TOKEN_TTL) s (ACCESS_TOKEN_TTL; default 900 s).")
 	@$(if $(REFRESH_TOKEN_TTL),echo "  Refresh tokens live $(REFRESH_TOKEN_TTL) s (REFRESH_TOKEN_TTL; default 7 days).")
 	@$(if $(REFRESH_DELAY_MS),echo "  Each refresh answers after $(REFRESH_DELAY_MS) ms (REFRESH_DELAY_MS): slow enough to watch the queue.")
+	@$(if $(REAUTH_MAX_AGE),echo "  A password counts as recent for $(REAUTH_MAX_AGE) s (REAUTH_MAX_AGE; default 900 s): ending another device's session then asks for it again.")
+	@$(if $(IDLE_AFTER_S),echo "  The page stops renewing a session after $(IDLE_AFTER_S) s without input (?idle=$(IDLE_AFTER_S)): leave it alone and it lapses within $(REFRESH_TOKEN_TTL) s.")
 	@echo "  Log in as demo / password. Ctrl-C stops both servers."
 	@echo ""
 	@# Both servers run in the background; when either stops (Ctrl-C, or a
@@ -91,12 +98,18 @@ endif
 
 # Not a recursive $(MAKE): a second make would report Ctrl-C as "Interrupt".
 demo: export ACCESS_TOKEN_TTL := 20
-demo: export REFRESH_TOKEN_TTL := 600
+# `make demo ABANDON=1`: the abandoned tab in a minute. The page stops
+# renewing after 15 s without input, and the refresh token lapses 60 s
+# after its last renewal. The page learns both from its address.
+IDLE_AFTER_S  := $(if $(ABANDON),15)
+demo: export REFRESH_TOKEN_TTL := $(if $(ABANDON),60,600)
+demo: export REAUTH_MAX_AGE := 60
+demo: PAGE_PARAMS = refresh_ttl=$(REFRESH_TOKEN_TTL) $(if $(IDLE_AFTER_S),idle=$(IDLE_AFTER_S))
 demo: export REFRESH_DELAY_MS := 800
 # Strict reuse detection, as the blog posts' servers have, so the naive
 # interceptor's burst of refreshes ends the session on stage (docs/05).
 demo: export REFRESH_REUSE_GRACE_S := 0
-demo: run ## `make run` with 20 s access tokens and a visible 800 ms refresh (LAN=1 for a room)
+demo: run ## `make run` with 20 s access tokens, a visible 800 ms refresh, 60 s passwords (ABANDON=1: a 60 s refresh token)
 
 serve: $(VENV)/.installed ## production entry point: gunicorn, 2 x cores + 1 workers on 127.0.0.1:5001 (needs JWT_SECRET_KEY)
 	@# gunicorn reads WEB_CONCURRENCY before its config file and fails on an empty one.

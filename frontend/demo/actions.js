@@ -17,9 +17,16 @@ import * as view from './view.js';
 const MAX_BURST = 20;
 
 /** @typedef {import('./state.js').Client} Client @typedef {import('./state.js').Mode} Mode */
+/** @typedef {Pick<NonNullable<Parameters<typeof createApiClient>[0]>,
+ *   'onReauthRequired' | 'idleAfterMs' | 'refreshTokenTtlMs'>} ClientOptions */
 
-/** @param {{ apiBase: string, fetch: typeof fetch }} options the clients' API and fetch */
-export function createActions({ apiBase, fetch }) {
+/**
+ * @param {{ apiBase: string, fetch: typeof fetch, clientOptions: ClientOptions,
+ *   onEvent: (event: import('../js/api.js').ApiEvent) => void }} options
+ *   apiBase and fetch: the clients' API and fetch; clientOptions: the rest of
+ *   api.js's options; onEvent: each event of the current client, for the other panels
+ */
+export function createActions({ apiBase, fetch, clientOptions, onEvent }) {
   const timeline = state.timeline;
 
   /** A client for `kind`, its events routed to the page. @param {Mode} kind */
@@ -29,6 +36,7 @@ export function createActions({ apiBase, fetch }) {
     const create = kind === 'naive' ? createNaiveApiClient : createApiClient;
     const created = /** @type {Client} */ (
       create({
+        ...clientOptions,
         baseURL: apiBase,
         fetch,
         proactiveRefresh: ui.proactive.checked,
@@ -45,7 +53,9 @@ export function createActions({ apiBase, fetch }) {
     created.on('*', (event) => {
       timeline.handle(event, tag);
       if (count(event)) view.renderCounters();
-      if (event.type === 'session' && created === state.client) onSessionEvent(event);
+      if (created !== state.client) return;
+      if (event.type === 'session') onSessionEvent(event);
+      onEvent(event);
     });
     return created;
   }

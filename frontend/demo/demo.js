@@ -5,15 +5,20 @@
  * - state.js: everything the page remembers, and its one reset;
  * - actions.js: what the buttons do with the client (api.js, or naive.js);
  * - faults.js: the "break it" buttons;
+ * - sessions.js: "Your sessions"; password-prompt.js: the prompt for a 403 reauth_required;
+ * - client-notes.js: the page left alone (session-idle) and the cross-tab lock, on the timeline;
  * - view.js: draws the state; timeline.js draws the timeline model;
  * - tour.js: the workshop tour, which runs the same actions;
  * - strings.js: every word, in English and in Chinese.
  */
 
 import { createActions } from './actions.js';
+import { createClientNotes } from './client-notes.js';
 import { resolveApiBase } from './demo-helpers.js';
-import { ui } from './elements.js';
+import { busy, ui } from './elements.js';
 import { createFaults } from './faults.js';
+import { askPassword } from './password-prompt.js';
+import { createSessionsPanel } from './sessions.js';
 import { state } from './state.js';
 import {
   chooseLanguage,
@@ -37,7 +42,34 @@ const SECOND_TAB = 'second-tab';
 const apiBase = resolveApiBase(location, API_PORT);
 const note = state.timeline.note;
 const faults = createFaults({ apiBase, note });
-const actions = createActions({ apiBase, fetch: faults.fetch });
+const sessions = createSessionsPanel({ note });
+const clientNotes = createClientNotes({ note });
+const actions = createActions({
+  apiBase,
+  fetch: faults.fetch,
+  clientOptions: { onReauthRequired: askPassword, ...pageTimings(location.search) },
+  onEvent(event) {
+    clientNotes(event);
+    if (event.type === 'session') sessions.follow(event.session);
+  },
+});
+
+/**
+ * `?idle=S&refresh_ttl=S` (seconds; `make demo` passes them): stop proactive
+ * refresh after S seconds without input, and know the server's
+ * REFRESH_TOKEN_TTL, so an abandoned tab can be watched lapsing in a minute.
+ * @param {string} search
+ */
+function pageTimings(search) {
+  const params = new URLSearchParams(search);
+  const ms = (/** @type {string} */ name) => {
+    const seconds = Number(params.get(name));
+    return params.has(name) && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+  };
+  const idleAfterMs = ms('idle');
+  const refreshTokenTtlMs = ms('refresh_ttl');
+  return { ...(idleAfterMs && { idleAfterMs }), ...(refreshTokenTtlMs && { refreshTokenTtlMs }) };
+}
 
 /** The tab step 7 opened, or the one that opened this tab's tour. */
 let secondTab = /** @type {Window | null} */ (null);
@@ -157,6 +189,8 @@ function wire() {
     faults.breakNextRefresh(/** @type {'503' | 'drop'} */ (ui.breakKind.value)),
   );
   ui.reset.addEventListener('click', actions.reset);
+  ui.sessionsReload.addEventListener('click', () => busy(ui.sessionsReload, sessions.load));
+  ui.endOthers.addEventListener('click', sessions.endOthers);
   ui.exportSvg.addEventListener('click', () => actions.exportTimeline('svg'));
   ui.exportPng.addEventListener('click', () => actions.exportTimeline('png'));
   ui.largeType.addEventListener('click', () =>

@@ -42,7 +42,9 @@ const MARK_COLOR = /** @type {Record<string, string>} */ ({
   replay: 'flight',
   queued: 'wait',
   refresh: 'refresh',
+  reauth: 'reauth',
   401: '401',
+  403: 'reauth',
   ok: 'ok',
   failed: 'failed',
 });
@@ -71,9 +73,9 @@ export function timelineToSvg(bursts, time) {
         y += LANE_H;
         continue;
       }
-      if (lane.kind === 'refresh') {
+      if (lane.kind === 'refresh' || lane.kind === 'reauth') {
         const band = `x="${PAD}" y="${y}" width="${WIDTH - 2 * PAD}" height="${LANE_H - 4}"`;
-        parts.push(`<rect ${band} fill="${color('refresh-bg')}"/>`);
+        parts.push(`<rect ${band} fill="${color(`${lane.kind}-bg`)}"/>`);
       }
       const label = `x="${PAD + 4}" y="${y + 17}" font-family="monospace" clip-path="url(#labels)"`;
       parts.push(text(lane.label, label));

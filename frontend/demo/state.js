@@ -28,6 +28,8 @@ function fresh() {
      * over the token_revoked answers it causes.
      */
     explainedCode: '',
+    /** The cross-tab lock as the client's last `lock` event reported it. */
+    lock: { state: /** @type {'ok' | 'degraded'} */ ('ok'), reason: '' },
     /** "Break the next refresh": how it fails on purpose, or null. */
     breakNext: /** @type {BreakKind | null} */ (null),
     /** Counter name → how many of those events the clients emitted. */

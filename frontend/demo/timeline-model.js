@@ -16,8 +16,14 @@
  */
 
 import { t } from './strings.js';
-import { describeError, reasonWord } from './timeline-text.js';
+import { createAuthLanes } from './timeline-auth-lanes.js';
+import { describeError } from './timeline-text.js';
 
+/** Why a call was sent again, in the page's words. @type {Record<string, string>} */
+const REPLAY_WORDS = {
+  stale: 'timeline.replayedStale',
+  reauthenticated: 'timeline.replayedReauth',
+};
 /** A burst ends when nothing is in flight and nothing happened for this long. */
 const BURST_GAP_MS = 1500;
 /** The shortest axis we draw: a 5 ms burst should not fill the whole width. */
@@ -27,14 +33,15 @@ const MAX_BURSTS = 12;
 
 /**
  * @typedef {import('../js/api.js').ApiEvent} ApiEvent
- * @typedef {'flight' | 'wait' | 'refresh'} PhaseKind
+ * @typedef {'flight' | 'wait' | 'refresh' | 'reauth'} PhaseKind
  * @typedef {{ kind: PhaseKind, from: number, to: number | null, refreshId?: number }} Phase
  *   `to` is null while the phase is still running
  * @typedef {{ kind: string, text: string, at: number }} Step
- *   kind: sent, 401, queued, replay, ok, failed, refresh, note
- * @typedef {{ key: string, kind: 'request' | 'refresh' | 'note', label: string, burst: Burst,
- *   state: 'pending' | 'ok' | 'failed' | 'info', tone: 'info' | 'warn' | 'failed', tag: string,
- *   steps: Step[], phases: Phase[], sawUnauthorized: boolean }} Lane
+ *   kind: sent, 401, 403, queued, replay, ok, failed, refresh, reauth, note
+ * @typedef {{ key: string, kind: 'request' | 'refresh' | 'reauth' | 'note', label: string,
+ *   burst: Burst, state: 'pending' | 'ok' | 'failed' | 'info',
+ *   tone: 'info' | 'warn' | 'failed', tag: string, steps: Step[], phases: Phase[],
+ *   sawUnauthorized: boolean }} Lane
  * @typedef {{ start: number, last: number, pending: number, requests: number,
  *   refreshes: number, lanes: Lane[] }} Burst
  */
@@ -127,6 +134,9 @@ export function createTimelineModel({ now = () => performance.now() } = {}) {
     lane.state = state;
   }
 
+  // The refresh and the password prompt each get a lane of their own.
+  const authLanes = createAuthLanes({ lanes, addLane, addStep, phase, finish });
+
   /**
    * Record one client event. `tag` names the client it came from: request
    * and refresh ids restart at 1 in each new client.
@@ -134,8 +144,8 @@ export function createTimelineModel({ now = () => performance.now() } = {}) {
    * @param {string} [tag]
    */
   function handle(event, tag = '') {
-    if (event.type === 'refresh-start' || event.type === 'refresh-end') {
-      handleRefresh(event, tag);
+    if (authLanes.handles(event)) {
+      authLanes.handle(event, tag);
     } else if (event.requestId !== undefined) {
       handleRequest(event, tag);
     } else {
@@ -162,7 +172,12 @@ export function createTimelineModel({ now = () => performance.now() } = {}) {
         phase(lane, 'wait', event.time);
         break;
       case 'queued':
-        if (!lane.sawUnauthorized) {
+        if (event.reauthId !== undefined) {
+          // A 403 reauth_required: it waits for the password prompt, not for a refresh.
+          step('403', '403 reauth_required');
+          step('queued', t('timeline.waitsForPassword', { id: event.reauthId }));
+          phase(lane, 'wait', event.time);
+        } else if (!lane.sawUnauthorized) {
           // Called while a refresh was running: it waits *before* going out.
           if (lane.steps[0]) lane.steps[0].text = t('timeline.called');
           step('queued', t('timeline.held', { id: event.refreshId }));
@@ -172,10 +187,7 @@ export function createTimelineModel({ now = () => performance.now() } = {}) {
         phase(lane, 'wait', event.time, event.refreshId);
         break;
       case 'replay':
-        step(
-          'replay',
-          t(event.reason === 'stale' ? 'timeline.replayedStale' : 'timeline.replayed'),
-        );
+        step('replay', t(REPLAY_WORDS[event.reason] ?? 'timeline.replayed'));
         phase(lane, 'flight', event.time);
         break;
       case 'done':
@@ -186,39 +198,6 @@ export function createTimelineModel({ now = () => performance.now() } = {}) {
         step('failed', t('timeline.failedWith', { error: describeError(event) }));
         finish(lane, 'failed', event.time);
         break;
-    }
-  }
-
-  /** @param {ApiEvent} event @param {string} tag */
-  function handleRefresh(event, tag) {
-    const key = `${tag}:refresh:${event.refreshId}`;
-    const started = event.type === 'refresh-start';
-    // The end of a refresh that started before this page listened has no reason.
-    const label = started
-      ? t('timeline.refreshLane', { id: event.refreshId, reason: reasonWord(event.reason) })
-      : t('timeline.refreshLaneShort', { id: event.refreshId });
-    const lane = lanes.get(key) ?? addLane(key, 'refresh', label, event.time, tag);
-    if (started) {
-      addStep(lane, 'refresh', 'POST /auth/refresh', event.time);
-      phase(lane, 'refresh', event.time);
-      return;
-    }
-    if (event.ok) {
-      const words = event.source === 'other-tab' ? 'timeline.otherTabToken' : 'timeline.newToken';
-      addStep(lane, 'ok', t(words), event.time);
-    } else {
-      const text = t('timeline.failedWith', { error: describeError(event) });
-      addStep(lane, 'failed', text, event.time);
-    }
-    finish(lane, event.ok ? 'ok' : 'failed', event.time);
-    if (!event.ok) return;
-    // Requests that were held *before* going out have no replay event:
-    // they leave the queue when this refresh ends, so end their wait here.
-    for (const other of lane.burst.lanes) {
-      const open = other.phases.at(-1);
-      const waiting = open?.to === null && open.kind === 'wait';
-      if (other.tag === tag && waiting && open.refreshId === event.refreshId)
-        phase(other, 'flight', event.time);
     }
   }
 

@@ -10,7 +10,7 @@ import { ApiError } from '../js/api.js';
 import { explainSessionEnd, LEASE_KEY } from './demo-helpers.js';
 import { ui } from './elements.js';
 import { state } from './state.js';
-import { language, t } from './strings.js';
+import { has, language, t } from './strings.js';
 
 /**
  * `expires_in` counts whole seconds, rounded down (docs/03), so the client's
@@ -110,9 +110,13 @@ export function renderBreakIt() {
 
 /** Which cross-tab lock this browser gives the client, and who holds the fallback lease. */
 export function renderLock() {
+  // A degraded lock (the client said so in a `lock` event) is news in any lock.
+  const degraded = state.lock.state === 'degraded';
+  ui.lockState.dataset.health = state.lock.state;
+  const health = degraded ? ` · ${t('lock.degraded', { reason: lockReason() })}` : '';
   if (navigator.locks) {
     ui.lockState.dataset.lock = 'web-locks';
-    ui.lockState.textContent = t('lock.webLocks');
+    ui.lockState.textContent = t('lock.webLocks') + health;
     return;
   }
   ui.lockState.dataset.lock = 'fallback';
@@ -124,7 +128,13 @@ export function renderLock() {
   } catch {
     /* no storage, or not our JSON: nobody holds it as far as we can tell */
   }
-  ui.lockState.textContent = `${t('lock.fallback')}: ${holder}`;
+  ui.lockState.textContent = `${t('lock.fallback')}: ${holder}${health}`;
+}
+
+/** Why the lock is degraded (timeout, acquire, renew, release), in the page's words. */
+export function lockReason() {
+  const key = `lock.reason.${state.lock.reason}`;
+  return has(key) ? t(key) : state.lock.reason;
 }
 
 /** A short sentence for screen readers and the room. */
