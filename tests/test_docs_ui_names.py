@@ -27,7 +27,8 @@ BOLD = re.compile(r"\*\*([^*]+?)\*\*")
 # or messages, whose words are also the guide's ordinary words).
 CONTROLS = re.compile(
     r"^(controls|counters|reset|export)\.|^tour\.(open|doIt|next|back)$|"
-    r"^breakIt\.button$|^session\.(login|logout)$|^result\.heading$"
+    r"^breakIt\.button$|^session\.(login|logout)$|^result\.heading$|"
+    r"^sessions\.(reload|endOthers|end)$|^reauth\.(confirm|cancel)$"
 )
 # Words that introduce a control: what follows them in bold must be a label.
 ACTIONS = {

@@ -123,7 +123,8 @@ const en = {
   'say.burst': '{n} concurrent calls: {ok} succeeded, {failed} failed',
   'say.corrupted': 'Access token corrupted: the next call gets a 401 invalid_token.',
   'say.revoked':
-    'Refresh token revoked on the server. The access token still works until it expires; then the refresh fails.',
+    'Refresh token revoked on the server. The access token still works until it expires; then ' +
+    'the refresh fails.',
   'say.nothingToRevoke': 'There was no refresh cookie to revoke (already revoked or logged out).',
   'say.revokeFailed': 'Could not revoke: {error}.',
   'say.serverAnswered': 'the server answered {status}',
@@ -134,25 +135,34 @@ const en = {
     'Switched to the {mode} interceptor: it carries on with the same access token.',
   'end.token_reused.title': 'Refresh token reuse detected.',
   'end.token_reused.text':
-    'The server saw the same refresh token presented twice, which is what a stolen token looks like, so it revoked the whole session (rotation with reuse detection). The naive interceptor does this to itself: several 401s at once send several refreshes with the same token. Log in again.',
+    'The server saw the same refresh token presented twice, which is what a stolen token looks ' +
+    'like, so it revoked the whole session (rotation with reuse detection). The naive ' +
+    'interceptor does this to itself: several 401s at once send several refreshes with the ' +
+    'same token. Log in again.',
   'end.token_revoked.title': 'The session was revoked on the server.',
   'end.token_revoked.text':
-    'Every refresh token of this login was revoked (logout, or reuse detected earlier). Log in again.',
+    'Every refresh token of this login was revoked (logout, or reuse detected earlier). Log in ' +
+    'again.',
   'end.missing_token.title': 'No refresh cookie any more.',
   'end.missing_token.text':
-    'The server revoked the session and cleared the cookie (or you logged out in another tab), so the refresh had nothing to present. The access token worked until it expired. Log in again.',
+    'The server revoked the session and cleared the cookie (or you logged out in another tab), ' +
+    'so the refresh had nothing to present. The access token worked until it expired. Log in ' +
+    'again.',
   'end.token_expired.title': 'The refresh token has expired.',
   'end.token_expired.text':
-    "Its lifetime (REFRESH_TOKEN_TTL) or the login's maximum age (SESSION_MAX_AGE) is over. Log in again.",
+    "Its lifetime (REFRESH_TOKEN_TTL) or the login's maximum age (SESSION_MAX_AGE) is over. " +
+    'Log in again.',
   'end.csrf_failed.title': 'CSRF check failed.',
   'end.csrf_failed.text':
     'The X-CSRF-TOKEN header did not match the csrf_refresh_token cookie. Log in again.',
   'end.network.title': 'The refresh could not reach the server.',
   'end.network.text':
-    'The session was ended rather than leaving requests waiting forever. Check the backend, then log in again.',
+    'The session was ended rather than leaving requests waiting forever. Check the backend, ' +
+    'then log in again.',
   'end.other.title': 'The refresh failed.',
   'end.other.text':
-    'The server refused the refresh token, so every waiting request was rejected with one clear error. Log in again.',
+    'The server refused the refresh token, so every waiting request was rejected with one ' +
+    'clear error. Log in again.',
   'tour.open': 'Workshop tour',
   'tour.heading': 'Workshop tour',
   'tour.stepOf': 'Step {n} of {total}',
@@ -164,33 +174,46 @@ const en = {
   'tour.close': 'Close the tour',
   'steps.login.title': 'Log in',
   'steps.login.text':
-    "The server answers with a short-lived access token, kept in this page's memory, and sets the refresh token as an HttpOnly cookie the page cannot read. The countdown is the access token's life.",
+    "The server answers with a short-lived access token, kept in this page's memory, and sets " +
+    'the refresh token as an HttpOnly cookie the page cannot read. The countdown is the access ' +
+    "token's life.",
   'steps.call.title': 'Call /aaa',
   'steps.call.text':
-    'Every call carries the access token in its Authorization header. One lane: sent, then 200. No refresh.',
+    'Every call carries the access token in its Authorization header. One lane: sent, then ' +
+    '200. No refresh.',
   'steps.corrupt.title': 'Corrupt the token',
   'steps.corrupt.text':
-    "We break the token's signature, as blog posts do by hand. The call gets a 401, the client refreshes once and replays it: the caller only sees the 200.",
+    "We break the token's signature, as blog posts do by hand. The call gets a 401, the client " +
+    'refreshes once and replays it: the caller only sees the 200.',
   'steps.burst.title': 'A queued burst',
   'steps.burst.text':
-    'Five calls with a dead token: five 401s but one refresh call. The other calls wait in the queue (purple) and are replayed with the new token.',
+    'Five calls with a dead token: five 401s but one refresh call. The other calls wait in the ' +
+    'queue (purple) and are replayed with the new token.',
   'steps.naive.title': 'The same burst, naive',
   'steps.naive.text':
-    'The blog version refreshes on every 401: five refresh calls with the same refresh token. Rotation spent it on the first, so the server takes the others for theft and ends the session.',
+    'The blog version refreshes on every 401: five refresh calls with the same refresh token. ' +
+    'Rotation spent it on the first, so the server takes the others for theft and ends the ' +
+    'session.',
   'steps.revoke.title': 'Revoke',
   'steps.revoke.text':
-    'We log out on the server only. The access token still works (it is stateless); the refresh after it fails, and the session ends cleanly: no call hangs.',
+    'We log out on the server only. The access token still works (it is stateless); the ' +
+    'refresh after it fails, and the session ends cleanly: no call hangs.',
   'steps.tabs.title': 'Two tabs',
   'steps.tabs.text':
-    'Do it opens a second tab, with the tour. Do it in either tab fires a burst: one refresh, and the other tab gets the new token without a call.',
+    'Do it opens a second tab, with the tour. Do it in either tab fires a burst: one refresh, ' +
+    'and the other tab gets the new token without a call.',
   'steps.proactive.title': 'Proactive refresh',
   'steps.proactive.text':
-    'With proactive refresh on, the client renews the token shortly before it runs out, so a busy session never sees a 401. Do it waits for the "proactive" refresh lane, before the countdown reaches zero.',
+    'With proactive refresh on, the client renews the token shortly before it runs out, so a ' +
+    'busy session never sees a 401. Do it waits for the "proactive" refresh lane, before the ' +
+    'countdown reaches zero.',
   'steps.failure.title': 'When the refresh itself fails',
   'steps.failure.text':
-    'The next refresh answers 503, as an overloaded server would. The waiting call fails with a clear error instead of hanging; only a refused refresh (a 401) ends the session.',
+    'The next refresh answers 503, as an overloaded server would. The waiting call fails with ' +
+    'a clear error instead of hanging; only a refused refresh (a 401) ends the session.',
   'tour.secondTabOpened':
-    'Second tab opened, with the tour. Come back to this tab and press Do it again to fire a burst here.',
+    'Second tab opened, with the tour. Come back to this tab and press Do it again to fire a ' +
+    'burst here.',
   'tour.popupBlocked': 'The browser blocked the second tab: open this page in a new tab by hand.',
   'breakIt.legend': 'Break the next refresh',
   'breakIt.kindLabel': 'Fail with',
@@ -388,7 +411,8 @@ const zhCN = {
   'say.switchedKept': '已切换到{mode}拦截器，继续沿用同一个访问令牌。',
   'end.token_reused.title': '检测到刷新令牌被重用。',
   'end.token_reused.text':
-    '服务端收到了同一个刷新令牌两次，这正是令牌被盗的特征，于是吊销了整个会话（轮换 + 重用检测）。朴素版拦截器会自己撞上这一条：几个 401 同时到来，就会拿同一个令牌发起几次刷新。请重新登录。',
+    '服务端收到了同一个刷新令牌两次，这正是令牌被盗的特征，于是吊销了整个会话（轮换 + 重用检测）。朴素版拦截器会自己撞上这一条：几个 401 同时到来，就会拿同一个令牌发起几次刷新。' +
+    '请重新登录。',
   'end.token_revoked.title': '会话已在服务端被吊销。',
   'end.token_revoked.text':
     '这次登录的所有刷新令牌都已吊销（退出登录，或之前已检测到重用）。请重新登录。',
@@ -568,7 +592,10 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
 }
 
-/** Fill every [data-i18n] element's text, and [data-i18n-aria-label] labels. @param {ParentNode} root */
+/**
+ * Fill every [data-i18n] element's text, and [data-i18n-aria-label] labels.
+ * @param {ParentNode} root
+ */
 export function translatePage(root) {
   for (const el of root.querySelectorAll('[data-i18n]'))
     el.textContent = t(/** @type {string} */ (el.getAttribute('data-i18n')));

@@ -50,6 +50,7 @@ ALLOWED_WORDS = {
     "API",
     "GET",
     "POST",
+    "DELETE",
     "URL",
     "HTTP",
     "CSRF",
