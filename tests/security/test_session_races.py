@@ -10,6 +10,7 @@ is what makes that true on PostgreSQL's READ COMMITTED.
 
 import json
 import threading
+import urllib.request
 
 import pytest
 
@@ -74,6 +75,26 @@ def test_end_others_racing_a_refresh_in_another_session_leaves_no_live_token(ser
     survivors = race(server, lambda _trial, password: ("/sessions/end-others", b"", password))
     print(f"end-others vs refresh: {survivors}/{TRIALS} survived")
     assert survivors == 0, f"{survivors}/{TRIALS} phone tokens outlived end-others"
+
+
+def test_two_concurrent_end_others_count_each_ended_session_once(server):  # noqa: F811
+    overcounted = 0
+    for _ in range(TRIALS):
+        _, laptop_access = login(server, PASSWORDS[0])
+        login(server, PASSWORDS[0])  # a phone
+        login(server, PASSWORDS[0])  # a tablet
+        bearer = {"Authorization": f"Bearer {laptop_access}", "Content-Type": "application/json"}
+        listing = urllib.request.Request(server + "/sessions", headers=bearer)
+        with urllib.request.urlopen(listing, timeout=30) as response:
+            others = sum(not s["current"] for s in json.load(response)["sessions"])
+        first, second = at_once(
+            server, ("/sessions/end-others", bearer, b""), ("/sessions/end-others", bearer, b"")
+        )
+        assert first[0] == second[0] == 200, (first, second)
+        ended = json.loads(first[2])["ended"] + json.loads(second[2])["ended"]
+        overcounted += ended != others
+    print(f"two end-others at once: {overcounted}/{TRIALS} trials counted a session twice")
+    assert overcounted == 0
 
 
 def test_a_password_change_racing_a_refresh_in_another_session_leaves_no_live_token(
