@@ -1,7 +1,7 @@
 """Database set-up: engine options, SQLite's pragmas, and creating the tables."""
 
 from flask import Flask, current_app
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -39,10 +39,40 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# Columns refresh_tokens gained after its first version (the session list and
+# the safe retry need them). create_all() makes missing tables only, so a
+# database from an earlier checkout (a presenter's instance folder) gets them
+# here: nullable, then filled from what each row already has.
+ADDED_COLUMNS = {
+    "replaced_by": "VARCHAR(36)",
+    "auth_time": "TIMESTAMP",
+    "user_agent": "VARCHAR(256)",
+}
+
+
 def create_tables() -> None:
-    """The one place tables are created: missing tables only, data is kept.
-    Called at start-up and by `flask init-db`; needs an app context."""
+    """The one place tables are created: missing tables, columns and indexes
+    only, data is kept. Called at start-up and by `flask init-db`; needs an
+    app context."""
     db.create_all()
+    present = {column["name"] for column in inspect(db.engine).get_columns("refresh_tokens")}
+    missing = [name for name in ADDED_COLUMNS if name not in present]
+    if not missing:
+        return
+    with db.engine.begin() as connection:
+        for name in missing:
+            connection.execute(
+                text(f"ALTER TABLE refresh_tokens ADD COLUMN {name} {ADDED_COLUMNS[name]}")
+            )
+        if "auth_time" in missing:  # the session began, at the latest, with its oldest row
+            connection.execute(
+                text(
+                    "UPDATE refresh_tokens SET auth_time = (SELECT MIN(f.issued_at)"
+                    " FROM refresh_tokens f WHERE f.family = refresh_tokens.family)"
+                )
+            )
+    for index in db.metadata.tables["refresh_tokens"].indexes:
+        index.create(db.engine, checkfirst=True)
 
 
 def database_unavailable(error: Exception):

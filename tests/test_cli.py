@@ -1,6 +1,9 @@
 """flask --app backend init-db | create-user | purge-tokens (backend/cli.py)."""
 
+import sqlite3
 from datetime import timedelta
+
+from helpers import AuthActions, add_user
 
 from backend.extensions import db
 from backend.models import RefreshToken, User, utcnow
@@ -55,3 +58,32 @@ def test_purge_tokens_reports_how_many_rows_it_deleted(runner, app):
         db.session.commit()
     result = runner.invoke(args=["purge-tokens"])
     assert result.exit_code == 0 and "Purged 1" in result.output
+
+
+def test_a_database_from_before_the_session_columns_keeps_its_sessions(app_factory, tmp_path):
+    """An instance folder made by an earlier checkout has refresh_tokens
+    without replaced_by, auth_time and user_agent. Start-up adds them and
+    fills auth_time, so that login's refresh cookie still refreshes."""
+    path = tmp_path / "earlier.sqlite"
+    first = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    add_user(first, "demo", "password")
+    client = first.test_client()
+    auth = AuthActions(client)
+    assert auth.login().status_code == 200
+    cookie, csrf = auth.refresh_cookie(), auth.csrf()
+    with first.app_context():
+        db.engine.dispose()
+    with sqlite3.connect(path) as old:  # back to the earlier schema
+        old.execute("DROP INDEX ix_refresh_tokens_live_by_user")
+        for column in ("replaced_by", "auth_time", "user_agent"):
+            old.execute(f"ALTER TABLE refresh_tokens DROP COLUMN {column}")
+
+    later = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")  # start-up upgrades it
+    client = later.test_client()
+    AuthActions(client).use_refresh_cookie(cookie)
+    answer = client.post("/auth/refresh", headers={"X-CSRF-TOKEN": csrf})
+    assert answer.status_code == 200, answer.get_json()
+    with later.app_context():
+        rows = db.session.scalars(db.select(RefreshToken).order_by(RefreshToken.id)).all()
+        assert len(rows) == 2 and rows[0].spent_at is not None
+        assert rows[0].auth_time == rows[0].issued_at == rows[1].auth_time
