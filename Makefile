@@ -85,6 +85,7 @@ endif
 	@$(if $(REFRESH_TOKEN_TTL),echo "  Refresh tokens live $(REFRESH_TOKEN_TTL) s (REFRESH_TOKEN_TTL; default 7 days).")
 	@$(if $(REFRESH_DELAY_MS),echo "  Each refresh answers after $(REFRESH_DELAY_MS) ms (REFRESH_DELAY_MS): slow enough to watch the queue.")
 	@$(if $(REAUTH_MAX_AGE),echo "  A password counts as recent for $(REAUTH_MAX_AGE) s (REAUTH_MAX_AGE; default 900 s): ending another device's session then asks for it again.")
+	@$(if $(filter 0,$(REFRESH_REUSE_GRACE_S)),echo "  No safe retry (REFRESH_REUSE_GRACE_S=0; default 10 s): a spent refresh token presented again is reuse at once.")
 	@$(if $(IDLE_AFTER_S),echo "  The page stops renewing a session after $(IDLE_AFTER_S) s without input (?idle=$(IDLE_AFTER_S)): leave it alone and it lapses within $(REFRESH_TOKEN_TTL) s.")
 	@echo "  Log in as demo / password. Ctrl-C stops both servers."
 	@echo ""

@@ -62,6 +62,7 @@ def test_ctrl_c_stops_make_demo_with_a_goodbye_and_no_make_error(tmp_path):
     assert "Access tokens live 20 s" in output, output
     assert "Refresh tokens live 600 s" in output, output
     assert "Each refresh answers after 800 ms" in output, output
+    assert "No safe retry (REFRESH_REUSE_GRACE_S=0" in output, output
     assert "Error" not in output.replace("WARNING", "") and "Interrupt" not in output, output
     assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
     for port in (backend, frontend):
