@@ -12,8 +12,8 @@ from flask import Flask, request
 from .extensions import cors
 
 # Methods a preflight may ask for. Allowing them in CORS grants nothing: each
-# route still answers 405 for methods it does not have, and now the page can
-# read that 405 instead of a "network error".
+# route still answers 405 for methods it does not have, and the page can read
+# that 405 instead of a "network error".
 PREFLIGHT_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 

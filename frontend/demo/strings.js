@@ -141,8 +141,8 @@ const en = {
     'same token. Log in again.',
   'end.token_revoked.title': 'The session was revoked on the server.',
   'end.token_revoked.text':
-    'Every refresh token of this login was revoked (logout, or reuse detected earlier). Log in ' +
-    'again.',
+    'Every refresh token of this login was revoked: a logout, the session ended from another ' +
+    'device or by a password change, or reuse detected earlier. Log in again.',
   'end.missing_token.title': 'No refresh cookie any more.',
   'end.missing_token.text':
     'The server revoked the session and cleared the cookie (or you logged out in another tab), ' +
@@ -415,7 +415,8 @@ const zhCN = {
     '请重新登录。',
   'end.token_revoked.title': '会话已在服务端被吊销。',
   'end.token_revoked.text':
-    '这次登录的所有刷新令牌都已吊销（退出登录，或之前已检测到重用）。请重新登录。',
+    '这次登录的所有刷新令牌都已吊销：退出登录、在另一台设备上或因修改密码结束了这个会话，' +
+    '或之前已检测到重用。请重新登录。',
   'end.missing_token.title': '刷新令牌 Cookie 已经没有了。',
   'end.missing_token.text':
     '服务端吊销了会话并清除了 Cookie（或者你在另一个标签页退出了登录），所以刷新时无令牌可交。访问令牌一直可用到过期为止。请重新登录。',

@@ -11,8 +11,10 @@
  * - 'retry-once' (variant 1, the default and the demo's): every 401 refreshes
  *   on its own, so N requests that 401 together make N refresh calls; with
  *   rotation and reuse detection (our server), the 2nd to Nth present a token
- *   the 1st just spent, which is what theft looks like: the server revokes
- *   the session and the user is logged out for clicking fast;
+ *   the 1st just spent, which is what theft looks like. The server's safe
+ *   retry (REFRESH_REUSE_GRACE_S, 10 s by default) forgives that; with it
+ *   off (`make demo`) the server revokes the session and the user is logged
+ *   out for clicking fast;
  * - 'flag-and-queue' (variant 2): one refresh per burst, but the queue has no
  *   reject (a failed refresh leaves every queued call hanging), the refresh
  *   goes through the same interceptor, and the flag stays stuck at true.
