@@ -103,6 +103,9 @@ def main() -> None:
                     home,
                     ACCESS_TOKEN_TTL=TTL,
                     REFRESH_DELAY_MS=500,
+                    # Strict reuse detection, as `make demo` runs it, so the
+                    # naive client's burst ends the session on the picture.
+                    REFRESH_REUSE_GRACE_S=0,
                     CORS_ORIGINS=frontend.url,
                 )
                 try:

@@ -170,6 +170,34 @@ def test_key_scenarios_in_each_language(open_in, lang):
     page.screenshot(path=f"tests/browser/screenshots/language-{lang}.png", full_page=True)
 
 
+def boxes_overlap(a, b) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+@pytest.mark.parametrize("large_type", [False, True], ids=["normal-type", "large-type"])
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_during_the_tour_the_log_out_button_covers_no_words(open_in, lang, large_type):
+    # The tour narrows the session panel and pins "Log out" to its corner;
+    # a short line (Chinese fits the intro on one line) must not run under it.
+    page = open_in(lang)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    if large_type:
+        page.locator("#large-type").click()
+    page.locator("#tour-open").click()
+    page.locator("#tour-do").click()  # step 1 logs in
+    expect(page.locator("#session-info")).to_be_visible()
+    logout = page.locator("#logout").bounding_box()
+    words = "#session-info p, .countdown__label, .countdown__bar, .countdown__text"
+    for element in page.locator(words).all():
+        covered = element.evaluate("e => e.outerHTML")
+        assert not boxes_overlap(logout, element.bounding_box()), covered
+
+
 def test_the_language_follows_the_browser_when_nothing_was_chosen(browser, frontend):
     for locale, lang, login in [
         ("zh-CN", "zh-CN", "登录"),
