@@ -87,13 +87,13 @@ IMAGES = {
 }
 
 
-def main() -> None:
-    IMAGES_DIR.mkdir(exist_ok=True)
+def main(images_dir: Path = IMAGES_DIR, chromium: str = "/usr/bin/chromium") -> None:
+    images_dir.mkdir(exist_ok=True)
     with TemporaryDirectory() as tmp, sync_playwright() as playwright:
         tmp_path = Path(tmp)
         frontend = start_frontend(tmp_path)
         browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
         )
         try:
             for name, (scenario, height, lang) in IMAGES.items():
@@ -115,9 +115,9 @@ def main() -> None:
                     page.locator("#api-url").evaluate(
                         "el => { el.textContent = 'http://127.0.0.1:5001'; }"
                     )
-                    (IMAGES_DIR / name).parent.mkdir(exist_ok=True)
-                    page.screenshot(path=IMAGES_DIR / name, full_page=height != 720)
-                    print(f"  docs/images/{name}")
+                    (images_dir / name).parent.mkdir(exist_ok=True)
+                    page.screenshot(path=images_dir / name, full_page=height != 720)
+                    print(f"  {name}")
                     page.context.close()
                 finally:
                     backend.stop()
