@@ -134,23 +134,21 @@ def start_backend(
     return server
 
 
-def start_frontend(tmp_path: Path, port: int | None = None) -> LiveServer:
-    """Serve frontend/ exactly as `make run` does."""
+def serve_directory(directory: Path, first_page: str = "/", port: int | None = None) -> LiveServer:
+    """Serve a folder of static files on loopback (Python's http.server) and
+    wait until `first_page` answers."""
     port = port or free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "http.server",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--directory",
-            str(ROOT / "frontend"),
-        ],
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+        + ["--directory", str(directory)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     server = LiveServer(f"http://127.0.0.1:{port}", process)
-    wait_until_up(server.url + "/", process)
+    wait_until_up(server.url + first_page, process)
     return server
+
+
+def start_frontend(tmp_path: Path, port: int | None = None) -> LiveServer:
+    """Serve frontend/ exactly as `make run` does."""
+    return serve_directory(ROOT / "frontend", port=port)

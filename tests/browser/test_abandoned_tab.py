@@ -15,25 +15,12 @@ import pytest
 from playwright.sync_api import expect
 
 from .demo_page import Demo
+from .local_storage import EMPTY_STORAGE, FILL_STORAGE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 IDLE_S = 2
 REFRESH_TOKEN_TTL = 6
-
-FILL_STORAGE = """() => {
-  let size = 1 << 20;
-  for (let i = 0; ; i += 1) {
-    try {
-      localStorage.setItem(`filler:${i}`, 'x'.repeat(size));
-    } catch (error) {
-      if (size === 1) return error.name;
-      size = Math.max(1, Math.floor(size / 2));
-    }
-  }
-}"""
-EMPTY_STORAGE = """() => { for (const key of Object.keys(localStorage))
-  if (key.startsWith('filler:')) localStorage.removeItem(key); }"""
 
 
 def note(demo: Demo, text: str):

@@ -10,15 +10,13 @@ re-signed with `exp` in the past (the backend runs with the tests' key).
 """
 
 import json
-import subprocess
-import sys
 import time
 import urllib.request
 
 import jwt
 import pytest
 from helpers import TEST_SECRET, skip_or_fail
-from live import ROOT, LiveServer, free_port, wait_until_up
+from live import ROOT, serve_directory
 
 from .demo_page import server_refresh_count
 
@@ -77,23 +75,7 @@ def test_site(tmp_path_factory):
     (site / "js").symlink_to(ROOT / "frontend" / "js")
     (site / "vendor").mkdir()
     (site / "vendor" / "axios.js").symlink_to(AXIOS_BROWSER_BUILD)
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "http.server",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--directory",
-            str(site),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    server = LiveServer(f"http://127.0.0.1:{port}", process)
-    wait_until_up(server.url + "/axios-test.html", process)
+    server = serve_directory(site, "/axios-test.html")
     yield server
     server.stop()
 

@@ -19,12 +19,10 @@ expires; the page's own timer does the waiting, the test awaits the results.
 """
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from live import ROOT, LiveServer, free_port, wait_until_up
+from live import ROOT, LiveServer, serve_directory
 
 from .conftest import is_expected_401
 
@@ -63,23 +61,9 @@ def page_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("insecure-origin")
     (root / "js").symlink_to(ROOT / "frontend" / "js")
     (root / "index.html").symlink_to(PAGE)
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "http.server",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--directory",
-            str(root),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    server = LiveServer(f"http://{HOST}:{port}", process)
-    wait_until_up(f"http://127.0.0.1:{port}/", process)
+    served = serve_directory(root)
+    # The same server, addressed by the name Chromium maps to 127.0.0.1.
+    server = LiveServer(served.url.replace("127.0.0.1", HOST), served.process)
     yield server
     server.stop()
 

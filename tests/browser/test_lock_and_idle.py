@@ -14,14 +14,13 @@
   the client knows has expired waits for one refresh: 0 doomed 401s.
 """
 
-import subprocess
-import sys
 import time
 
 import pytest
-from live import ROOT, LiveServer, free_port, wait_until_up
+from live import ROOT, serve_directory
 
 from .demo_page import server_refresh_count
+from .local_storage import EMPTY_STORAGE, FILL_STORAGE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -47,22 +46,6 @@ TEST_PAGE = """<!doctype html>
       settled: () => count('refresh-start') === count('refresh-end') };
   };
 
-  /** Fill localStorage until it refuses; returns the refusal's name. */
-  window.fillStorage = () => {
-    let size = 1 << 20;
-    for (let i = 0; ; i += 1) {
-      try {
-        localStorage.setItem(`filler:${i}`, 'x'.repeat(size));
-      } catch (error) {
-        if (size === 1) return error.name;
-        size = Math.max(1, Math.floor(size / 2));
-      }
-    }
-  };
-  window.emptyStorage = () => {
-    for (const key of Object.keys(localStorage))
-      if (key.startsWith('filler:')) localStorage.removeItem(key);
-  };
   window.pageReady = true;
 </script>
 """
@@ -74,15 +57,7 @@ def test_site(tmp_path_factory):
     site = tmp_path_factory.mktemp("lock-idle-site")
     (site / "test.html").write_text(TEST_PAGE)
     (site / "js").symlink_to(ROOT / "frontend" / "js")
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
-        + ["--directory", str(site)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    server = LiveServer(f"http://127.0.0.1:{port}", process)
-    wait_until_up(server.url + "/test.html", process)
+    server = serve_directory(site, "/test.html")
     yield server
     server.stop()
 
@@ -123,12 +98,12 @@ def test_a_full_local_storage_costs_one_refresh_its_lease_lock_and_the_next_take
 ):
     backend = open_client({}, withoutWebLocks=True, proactiveRefresh=False, lockTimeoutMs=600_000)
     assert page.evaluate("'locks' in navigator") is False
-    assert page.evaluate("fillStorage()") == "QuotaExceededError"
+    assert page.evaluate(FILL_STORAGE) == "QuotaExceededError"
     call_after_refresh(page)
     assert lock_events(page) == [
         {"state": "degraded", "reason": "acquire", "error": "QuotaExceededError"}
     ]
-    page.evaluate("emptyStorage()")
+    page.evaluate(EMPTY_STORAGE)
     call_after_refresh(page)
     assert [e["state"] for e in lock_events(page)] == ["degraded", "ok"]
     assert server_refresh_count(backend) == 2

@@ -10,15 +10,13 @@ asked once, one `/auth/reauth` goes out, and each call is replayed once.
 
 import json
 import re
-import subprocess
-import sys
 import time
 import urllib.request
 from urllib.parse import urlparse
 
 import pytest
 from helpers import skip_or_fail
-from live import ROOT, LiveServer, free_port, wait_until_up
+from live import ROOT, LiveServer, serve_directory
 
 from .test_axios_client import AXIOS_BROWSER_BUILD
 
@@ -71,15 +69,7 @@ def test_site(tmp_path_factory):
     (site / "js").symlink_to(ROOT / "frontend" / "js")
     (site / "vendor").mkdir()
     (site / "vendor" / "axios.js").symlink_to(AXIOS_BROWSER_BUILD)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
-        + ["--directory", str(site)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    server = LiveServer(f"http://127.0.0.1:{port}", process)
-    wait_until_up(server.url + "/reauth-test.html", process)
+    server = serve_directory(site, "/reauth-test.html")
     yield server
     server.stop()
 
