@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from live import start_backend, start_frontend  # noqa: E402
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
 
 IMAGES_DIR = ROOT / "docs" / "images"
 TTL = 3  # seconds: short, so a scenario waits a few seconds for expiry
@@ -87,14 +87,12 @@ IMAGES = {
 }
 
 
-def main(images_dir: Path = IMAGES_DIR, chromium: str = "/usr/bin/chromium") -> None:
+def take_pictures(browser: Browser, images_dir: Path = IMAGES_DIR) -> None:
+    """Run every scenario against a fresh backend and save its picture."""
     images_dir.mkdir(exist_ok=True)
-    with TemporaryDirectory() as tmp, sync_playwright() as playwright:
+    with TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         frontend = start_frontend(tmp_path)
-        browser = playwright.chromium.launch(
-            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
-        )
         try:
             for name, (scenario, height, lang) in IMAGES.items():
                 home = tmp_path / name.replace("/", "-")
@@ -122,8 +120,18 @@ def main(images_dir: Path = IMAGES_DIR, chromium: str = "/usr/bin/chromium") -> 
                 finally:
                     backend.stop()
         finally:
-            browser.close()
             frontend.stop()
+
+
+def main() -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            take_pictures(browser)
+        finally:
+            browser.close()
 
 
 if __name__ == "__main__":

@@ -14,9 +14,7 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_make_images_reaches_every_pictured_state_in_both_languages(
-    tmp_path, browser_type_launch_args
-):
-    make_images.main(tmp_path, chromium=browser_type_launch_args["executable_path"])
+def test_make_images_reaches_every_pictured_state_in_both_languages(tmp_path, browser):
+    make_images.take_pictures(browser, tmp_path)
     made = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.png")}
     assert made == set(make_images.IMAGES)
