@@ -73,16 +73,16 @@ def refresh(url: str, cookies: dict[str, str]):
     return Client(url).post("/auth/refresh", cookie_headers(cookies))
 
 
-def at_once(url: str, *requests: tuple[str, dict[str, str]]):
-    """Send the requests from threads released together; return their results."""
+def at_once(url: str, *requests: tuple):
+    """Send the requests, each (path, headers) or (path, headers, body), from
+    threads released together; return their results."""
     clients = [Client(url) for _ in requests]  # connect first, outside the race
     barrier = threading.Barrier(len(requests))
     results = [None] * len(requests)
 
     def send(index: int):
-        path, cookies = requests[index]
         barrier.wait()
-        results[index] = clients[index].post(path, cookie_headers(cookies))
+        results[index] = clients[index].post(*requests[index])
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(len(requests))]
     for thread in threads:
@@ -117,7 +117,9 @@ def test_a_refresh_racing_a_logout_never_outlives_the_logout(server):
     for _ in range(TRIALS):
         session = login(server)
         (refresh_status, new_cookies, _), (logout_status, _, _) = at_once(
-            server, ("/auth/refresh", session), ("/auth/logout", session)
+            server,
+            ("/auth/refresh", cookie_headers(session)),
+            ("/auth/logout", cookie_headers(session)),
         )
         assert logout_status == 204
         assert refresh_status in (200, 401)
@@ -141,7 +143,9 @@ def test_reuse_detection_racing_a_rotation_ends_the_thiefs_new_token(server):
         assert status == 200
         stolen = {**user, **stolen, **newer}
         (thief_status, thief_cookies, _), (user_status, _, user_raw) = at_once(
-            server, ("/auth/refresh", stolen), ("/auth/refresh", user)
+            server,
+            ("/auth/refresh", cookie_headers(stolen)),
+            ("/auth/refresh", cookie_headers(user)),
         )
         assert user_status == 401, user_raw  # R0 is spent: reuse (or already revoked)
         if thief_status == 200 and refresh(server, {**stolen, **thief_cookies})[0] == 200:

@@ -9,12 +9,18 @@ is what makes that true on PostgreSQL's READ COMMITTED.
 """
 
 import json
-import threading
 import urllib.request
 
 import pytest
 
-from .test_family_races import TRIALS, Client, cookie_headers, refresh, server  # noqa: F401
+from .test_family_races import (  # noqa: F401
+    TRIALS,
+    Client,
+    at_once,
+    cookie_headers,
+    refresh,
+    server,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -28,24 +34,6 @@ def login(url: str, password: str) -> tuple[dict[str, str], str]:
     )
     assert status == 200, raw
     return cookies, json.loads(raw)["access_token"]
-
-
-def at_once(url: str, *requests: tuple[str, dict[str, str], bytes]):
-    clients = [Client(url) for _ in requests]  # connect first, outside the race
-    barrier = threading.Barrier(len(requests))
-    results = [None] * len(requests)
-
-    def send(index: int):
-        path, headers, body = requests[index]
-        barrier.wait()
-        results[index] = clients[index].post(path, headers, body)
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(requests))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def phone_survives(url: str, phone: dict[str, str], refreshed) -> bool:
