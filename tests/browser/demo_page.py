@@ -109,3 +109,13 @@ def server_refresh_count(backend: LiveServer) -> int:
         ):
             count += 1
     return count
+
+
+def boxes_overlap(a: dict, b: dict) -> bool:
+    """Whether two bounding boxes (Playwright's x, y, width, height) share any area."""
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )

@@ -17,6 +17,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .demo_page import boxes_overlap
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REFRESH_DELAY_MS = 300
@@ -168,15 +170,6 @@ def test_key_scenarios_in_each_language(open_in, lang):
     if lang == "zh-CN":
         assert leftover_english(text) == [], "English left on the Chinese page"
     page.screenshot(path=f"tests/browser/screenshots/language-{lang}.png", full_page=True)
-
-
-def boxes_overlap(a, b) -> bool:
-    return (
-        a["x"] < b["x"] + b["width"]
-        and b["x"] < a["x"] + a["width"]
-        and a["y"] < b["y"] + b["height"]
-        and b["y"] < a["y"] + a["height"]
-    )
 
 
 @pytest.mark.parametrize("large_type", [False, True], ids=["normal-type", "large-type"])

@@ -10,22 +10,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .demo_page import server_refresh_count
+from .demo_page import boxes_overlap, server_refresh_count
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NEWEST = "#timeline > .burst:first-child"
 # export.js: lane labels sit left of this x (its PAD + LABEL_W), the track right of it.
 LABEL_COLUMN_END = 316
-
-
-def overlap(a, b) -> bool:
-    return (
-        a["x"] < b["x"] + b["width"]
-        and b["x"] < a["x"] + a["width"]
-        and a["y"] < b["y"] + b["height"]
-        and b["y"] < a["y"] + a["height"]
-    )
 
 
 class Tour:
@@ -283,7 +274,8 @@ def test_each_tour_step_fits_a_1280x720_screen_and_works_from_the_keyboard(open_
                     assert box["y"] + min(box["height"], 60) <= 720, (number, selector, box)
         close = demo.page.locator("#tour-close").bounding_box()
         for words in ("#tour-title", "#tour-text"):
-            assert not overlap(close, demo.page.locator(words).bounding_box()), (number, words)
+            text = demo.page.locator(words).bounding_box()
+            assert not boxes_overlap(close, text), (number, words)
         demo.page.keyboard.press("ArrowRight")
     tour.expect_step(9, "failure")
     demo.page.keyboard.press("ArrowLeft")
