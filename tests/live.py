@@ -6,6 +6,7 @@ gets its own database and is stopped (and waited for) afterwards.
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +26,27 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # containers and CI runners have no user namespaces
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def find_chromium() -> str | None:
+    """The system Chromium on PATH, which the tests and `make images` drive
+    instead of a browser downloaded by Playwright."""
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 20.0) -> None:

@@ -12,7 +12,7 @@ from tempfile import TemporaryDirectory
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from live import start_backend, start_frontend  # noqa: E402
+from live import CHROMIUM_ARGS, find_chromium, start_backend, start_frontend  # noqa: E402
 from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
 
 IMAGES_DIR = ROOT / "docs" / "images"
@@ -124,10 +124,11 @@ def take_pictures(browser: Browser, images_dir: Path = IMAGES_DIR) -> None:
 
 
 def main() -> None:
+    chromium = find_chromium()
+    if chromium is None:
+        sys.exit("make images needs Chromium: install Debian's chromium (apt-get install chromium)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             take_pictures(browser)
         finally:

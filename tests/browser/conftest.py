@@ -16,25 +16,14 @@ so a failed run can be looked at afterwards.
 """
 
 import re
-import shutil
 from urllib.parse import urlparse
 
 import pytest
 from helpers import skip_or_fail
-from live import start_frontend
+from live import CHROMIUM_ARGS, find_chromium, start_frontend
 from playwright.sync_api import BrowserContext
 
 from .demo_page import SCREENSHOTS, Demo
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # containers and CI runners have no user namespaces
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 # Chromium itself logs HTTP error responses to the console as
 # "Failed to load resource: the server responded with a status of 401".
@@ -52,14 +41,6 @@ def is_expected_401(message) -> bool:
     return (
         bool(EXPECTED_NETWORK_LOG.match(message.text)) and urlparse(url).path in EXPECTED_401_PATHS
     )
-
-
-def find_chromium() -> str | None:
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 @pytest.fixture(scope="session")

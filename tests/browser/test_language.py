@@ -175,8 +175,8 @@ def test_key_scenarios_in_each_language(open_in, lang):
 @pytest.mark.parametrize("large_type", [False, True], ids=["normal-type", "large-type"])
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 def test_during_the_tour_the_log_out_button_covers_no_words(open_in, lang, large_type):
-    # The tour narrows the session panel and pins "Log out" to its corner;
-    # a short line (Chinese fits the intro on one line) must not run under it.
+    # The tour narrows the session panel and puts "Log out" beside its first
+    # line; a short line (Chinese fits the intro on one line) must not run under it.
     page = open_in(lang)
     page.set_viewport_size({"width": 1280, "height": 720})
     if large_type:

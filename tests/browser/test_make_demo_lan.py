@@ -14,10 +14,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from live import free_port, wait_until_up
+from live import CHROMIUM_ARGS, find_chromium, free_port, wait_until_up
 from playwright.sync_api import expect
-
-from .conftest import CHROMIUM_ARGS, find_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
